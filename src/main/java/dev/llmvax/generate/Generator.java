@@ -1,0 +1,149 @@
+package dev.llmvax.generate;
+
+import dev.llmvax.model.KvCache;
+import dev.llmvax.model.LlamaModel;
+import dev.llmvax.model.Tensors;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * Batched generation with a KV cache. Prompts of different lengths are left-padded so that every row's next
+ * token sits at the same cache position; padded keys are masked out and positions count from each row's
+ * first real token, so a padded row computes what it would alone.
+ */
+public final class Generator {
+    private final LlamaModel model;
+
+    public Generator(LlamaModel model) {
+        this.model = model;
+    }
+
+    /** Generated token ids per prompt, each ending with its stop token when one was produced. */
+    public List<int[]> generate(List<int[]> prompts, GenerationOptions options, TokenListener listener) {
+        if (prompts.isEmpty()) {
+            return List.of();
+        }
+        int b = prompts.size();
+        int maxLen = 0;
+        int minLen = Integer.MAX_VALUE;
+        for (int[] p : prompts) {
+            if (p.length == 0) {
+                throw new IllegalArgumentException("empty prompt: nothing to continue");
+            }
+            maxLen = Math.max(maxLen, p.length);
+            minLen = Math.min(minLen, p.length);
+        }
+        boolean padded = maxLen != minLen;
+        int[] pad = new int[b];
+        long[] ids = new long[b * maxLen];
+        long[] pos = new long[b * maxLen];
+        for (int r = 0; r < b; r++) {
+            int[] p = prompts.get(r);
+            pad[r] = maxLen - p.length;
+            for (int j = 0; j < maxLen; j++) {
+                ids[r * maxLen + j] = j < pad[r] ? 0 : p[j - pad[r]];
+                pos[r * maxLen + j] = Math.max(0, j - pad[r]);
+            }
+        }
+        List<List<Integer>> out = new ArrayList<>();
+        for (int r = 0; r < b; r++) {
+            out.add(new ArrayList<>());
+        }
+        boolean[] done = new boolean[b];
+        int capacity = maxLen + options.maxNewTokens();
+        try (InferenceMode guard = new InferenceMode();
+             KvCache cache = model.newCache(b, capacity);
+             Sampler sampler = new Sampler(options)) {
+            long[] next;
+            try (PointerScope scope = new PointerScope()) {
+                Tensor mask = padded ? prefillMask(pad, maxLen) : null;
+                Tensor logits = model.forward(Tensors.fromLongs(ids, b, maxLen), Tensors.fromLongs(pos, b, maxLen),
+                        cache, 0, mask, true);
+                next = sampler.next(logits.select(1, 0));
+                logits.close();
+            }
+            int alive = record(next, out, done, options, listener);
+            for (int step = 1; step < options.maxNewTokens() && alive > 0; step++) {
+                int start = maxLen + step - 1;
+                long[] stepPos = new long[b];
+                for (int r = 0; r < b; r++) {
+                    stepPos[r] = start - pad[r];
+                    if (done[r]) {
+                        next[r] = 0; // finished rows keep decoding a harmless token; their output is frozen
+                    }
+                }
+                try (PointerScope scope = new PointerScope()) {
+                    Tensor mask = padded ? decodeMask(pad, start + 1) : null;
+                    Tensor logits = model.forward(Tensors.fromLongs(next, b, 1), Tensors.fromLongs(stepPos, b, 1),
+                            cache, start, mask, true);
+                    next = sampler.next(logits.select(1, 0));
+                    logits.close();
+                }
+                alive = record(next, out, done, options, listener);
+            }
+        }
+        List<int[]> result = new ArrayList<>();
+        for (List<Integer> row : out) {
+            result.add(row.stream().mapToInt(Integer::intValue).toArray());
+        }
+        return result;
+    }
+
+    private static int record(long[] next, List<List<Integer>> out, boolean[] done, GenerationOptions options,
+                              TokenListener listener) {
+        int alive = 0;
+        for (int r = 0; r < next.length; r++) {
+            if (done[r]) {
+                continue;
+            }
+            int id = (int) next[r];
+            out.get(r).add(id);
+            boolean stop = options.stopTokenIds().contains(id);
+            listener.onToken(r, id, stop);
+            done[r] = stop;
+            if (!stop) {
+                alive++;
+            }
+        }
+        return alive;
+    }
+
+    /** (B, 1, T, T): causal, padded keys hidden; a padded query sees itself only, so no row is all-masked. */
+    static Tensor prefillMask(int[] pad, int t) {
+        int b = pad.length;
+        boolean[] m = new boolean[b * t * t];
+        for (int r = 0; r < b; r++) {
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j <= i; j++) {
+                    m[(r * t + i) * t + j] = i < pad[r] ? i == j : j >= pad[r];
+                }
+            }
+        }
+        return boolTensor(m, b, 1, t, t);
+    }
+
+    /** (B, 1, 1, S): a single new query per row sees every cached key but the padding. */
+    static Tensor decodeMask(int[] pad, int s) {
+        int b = pad.length;
+        boolean[] m = new boolean[b * s];
+        for (int r = 0; r < b; r++) {
+            Arrays.fill(m, r * s + pad[r], (r + 1) * s, true);
+        }
+        return boolTensor(m, b, 1, 1, s);
+    }
+
+    private static Tensor boolTensor(boolean[] m, long... shape) {
+        long[] l = new long[m.length];
+        for (int i = 0; i < m.length; i++) {
+            l[i] = m[i] ? 1 : 0;
+        }
+        try (Tensor t = Tensors.fromLongs(l, shape)) {
+            return t.to(ScalarType.Bool);
+        }
+    }
+}

@@ -1,0 +1,299 @@
+package dev.llmvax.model;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * A Llama-family decoder on libtorch: embeddings, RMSNorm, rotary attention with grouped-query heads through
+ * fused scaled-dot-product attention, SwiGLU MLP, tied or separate LM head.
+ *
+ * <p>q/k/v and gate/up are stored fused (one matmul each instead of three and two); {@link #weights()} exposes
+ * them under their Hugging Face names as views of the fused storage.
+ *
+ * <p>Ownership: the model owns its weight tensors and frees them in {@link #close()}; {@link #forward} frees its
+ * temporaries before returning and hands the caller the logits to close.
+ */
+public final class LlamaModel implements AutoCloseable {
+    private final LlamaConfig config;
+    private final Precision precision;
+    private final Device device;
+    private final Tensor embed;     // (vocab, hidden)
+    private final Tensor lmHead;    // (vocab, hidden); the embedding itself when tied
+    private final Tensor finalNorm; // (hidden)
+    private final List<Layer> layers;
+    private final Rope rope;
+
+    /** One decoder block's weights; biases are null when the architecture has none. */
+    record Layer(Tensor inputNorm,   // (hidden)
+                 Tensor wQkv,        // (q_dim + 2 kv_dim, hidden)
+                 Tensor bQkv,        // (q_dim + 2 kv_dim) or null
+                 Tensor wO,          // (hidden, q_dim)
+                 Tensor bO,          // (hidden) or null
+                 Tensor postNorm,    // (hidden)
+                 Tensor wGateUp,     // (2 intermediate, hidden)
+                 Tensor wDown) {     // (hidden, intermediate)
+        void close() {
+            for (Tensor t : new Tensor[] {inputNorm, wQkv, bQkv, wO, bO, postNorm, wGateUp, wDown}) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+        }
+    }
+
+    private LlamaModel(LlamaConfig config, Precision precision, Device device, Tensor embed, Tensor lmHead,
+                       Tensor finalNorm, List<Layer> layers) {
+        this.config = config;
+        this.precision = precision;
+        this.device = device;
+        this.embed = embed;
+        this.lmHead = lmHead;
+        this.finalNorm = finalNorm;
+        this.layers = layers;
+        this.rope = new Rope(config);
+    }
+
+    /**
+     * Builds the model from tensors in Hugging Face naming.
+     *
+     * @param source returns a new tensor (any float dtype, CPU) for an HF name, or null when absent; the model
+     *               closes what it receives once converted, so peak memory stays near one copy of the weights
+     */
+    public static LlamaModel build(LlamaConfig cfg, Function<String, Tensor> source, Precision precision,
+                                   Device device) {
+        TensorOptions opts = new TensorOptions(precision.scalarType()).device(new org.bytedeco.pytorch.DeviceOptional(device));
+        Function<String, Tensor> req = name -> {
+            Tensor t = source.apply(name);
+            if (t == null) {
+                throw new IllegalArgumentException("missing tensor " + name);
+            }
+            return t;
+        };
+        Tensor embed = convert(checkShape(req.apply("model.embed_tokens.weight"), "model.embed_tokens.weight",
+                cfg.vocabSize(), cfg.hiddenSize()), opts);
+        Tensor lmHead;
+        Tensor head = cfg.tieWordEmbeddings() ? null : source.apply("lm_head.weight");
+        if (head == null) {
+            if (!cfg.tieWordEmbeddings()) {
+                throw new IllegalArgumentException("missing tensor lm_head.weight (tie_word_embeddings is false)");
+            }
+            lmHead = embed;
+        } else {
+            lmHead = convert(checkShape(head, "lm_head.weight", cfg.vocabSize(), cfg.hiddenSize()), opts);
+        }
+        List<Layer> layers = new ArrayList<>();
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            String p = "model.layers." + l + ".";
+            String a = p + "self_attn.";
+            Tensor q = checkShape(req.apply(a + "q_proj.weight"), a + "q_proj.weight", cfg.qDim(), cfg.hiddenSize());
+            Tensor k = checkShape(req.apply(a + "k_proj.weight"), a + "k_proj.weight", cfg.kvDim(), cfg.hiddenSize());
+            Tensor v = checkShape(req.apply(a + "v_proj.weight"), a + "v_proj.weight", cfg.kvDim(), cfg.hiddenSize());
+            Tensor bQkv = null;
+            if (cfg.qkvBias()) {
+                bQkv = concat(opts, req.apply(a + "q_proj.bias"), req.apply(a + "k_proj.bias"),
+                        req.apply(a + "v_proj.bias"));
+            }
+            String m = p + "mlp.";
+            Tensor gate = checkShape(req.apply(m + "gate_proj.weight"), m + "gate_proj.weight",
+                    cfg.intermediateSize(), cfg.hiddenSize());
+            Tensor up = checkShape(req.apply(m + "up_proj.weight"), m + "up_proj.weight",
+                    cfg.intermediateSize(), cfg.hiddenSize());
+            layers.add(new Layer(
+                    convert(checkShape(req.apply(p + "input_layernorm.weight"), p + "input_layernorm.weight",
+                            cfg.hiddenSize()), opts),
+                    concat(opts, q, k, v), bQkv,
+                    convert(checkShape(req.apply(a + "o_proj.weight"), a + "o_proj.weight", cfg.hiddenSize(),
+                            cfg.qDim()), opts),
+                    cfg.oBias() ? convert(req.apply(a + "o_proj.bias"), opts) : null,
+                    convert(checkShape(req.apply(p + "post_attention_layernorm.weight"),
+                            p + "post_attention_layernorm.weight", cfg.hiddenSize()), opts),
+                    concat(opts, gate, up),
+                    convert(checkShape(req.apply(m + "down_proj.weight"), m + "down_proj.weight",
+                            cfg.hiddenSize(), cfg.intermediateSize()), opts)));
+        }
+        Tensor norm = convert(checkShape(req.apply("model.norm.weight"), "model.norm.weight", cfg.hiddenSize()), opts);
+        return new LlamaModel(cfg, precision, device, embed, lmHead, norm, layers);
+    }
+
+    private static Tensor checkShape(Tensor t, String name, long... expected) {
+        long[] actual = Tensors.shape(t);
+        if (!java.util.Arrays.equals(actual, expected)) {
+            String msg = "tensor " + name + " has shape " + java.util.Arrays.toString(actual) + ", config.json implies "
+                    + java.util.Arrays.toString(expected);
+            t.close();
+            throw new IllegalArgumentException(msg);
+        }
+        return t;
+    }
+
+    private static Tensor convert(Tensor t, TensorOptions opts) {
+        Tensor out = t.to(opts, false, true, new org.bytedeco.pytorch.MemoryFormatOptional()).contiguous();
+        t.close();
+        return out;
+    }
+
+    private static Tensor concat(TensorOptions opts, Tensor... parts) {
+        Tensor cat = torch.cat(new TensorVector(parts), 0);
+        for (Tensor t : parts) {
+            t.close();
+        }
+        return convert(cat, opts);
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public Precision precision() {
+        return precision;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    /** Options for new tensors in the compute dtype on the model's device. */
+    public TensorOptions options() {
+        return new TensorOptions(precision.scalarType()).device(new org.bytedeco.pytorch.DeviceOptional(device));
+    }
+
+    /** A KV cache for {@code batch} rows of up to {@code capacity} positions. */
+    public KvCache newCache(int batch, int capacity) {
+        return new KvCache(config, batch, capacity, options());
+    }
+
+    /**
+     * All parameters under their Hugging Face names (views into the fused storage; the tied LM head is
+     * omitted, as transformers omits it). Close the returned views when done; the weights stay.
+     */
+    public Map<String, Tensor> weights() {
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        w.put("model.embed_tokens.weight", embed.alias());
+        int q = config.qDim();
+        int kv = config.kvDim();
+        int inter = config.intermediateSize();
+        for (int l = 0; l < layers.size(); l++) {
+            Layer L = layers.get(l);
+            String p = "model.layers." + l + ".";
+            w.put(p + "input_layernorm.weight", L.inputNorm().alias());
+            w.put(p + "mlp.down_proj.weight", L.wDown().alias());
+            w.put(p + "mlp.gate_proj.weight", L.wGateUp().narrow(0, 0, inter));
+            w.put(p + "mlp.up_proj.weight", L.wGateUp().narrow(0, inter, inter));
+            w.put(p + "post_attention_layernorm.weight", L.postNorm().alias());
+            w.put(p + "self_attn.k_proj.weight", L.wQkv().narrow(0, q, kv));
+            if (L.bQkv() != null) {
+                w.put(p + "self_attn.k_proj.bias", L.bQkv().narrow(0, q, kv));
+                w.put(p + "self_attn.q_proj.bias", L.bQkv().narrow(0, 0, q));
+                w.put(p + "self_attn.v_proj.bias", L.bQkv().narrow(0, q + kv, kv));
+            }
+            w.put(p + "self_attn.o_proj.weight", L.wO().alias());
+            if (L.bO() != null) {
+                w.put(p + "self_attn.o_proj.bias", L.bO().alias());
+            }
+            w.put(p + "self_attn.q_proj.weight", L.wQkv().narrow(0, 0, q));
+            w.put(p + "self_attn.v_proj.weight", L.wQkv().narrow(0, q + kv, kv));
+        }
+        w.put("model.norm.weight", finalNorm.alias());
+        if (lmHead != embed) {
+            w.put("lm_head.weight", lmHead.alias());
+        }
+        return w;
+    }
+
+    /**
+     * One forward pass.
+     *
+     * @param ids       (B, T) int64 token ids
+     * @param positions (B, T) int64 rotary positions
+     * @param cache     null for a cache-free pass; else k/v of this chunk are stored at {@code [start, start+T)}
+     * @param start     cache offset of this chunk
+     * @param mask      (B, 1, T, start+T) bool, true = may attend; null for plain causal attention from
+     *                  position 0 (or a single query that sees every cached key)
+     * @param lastOnly  compute logits for the last position only (all generation needs)
+     * @return float32 logits (B, T or 1, vocab), owned by the caller
+     */
+    public Tensor forward(Tensor ids, Tensor positions, KvCache cache, int start, Tensor mask, boolean lastOnly) {
+        long b = ids.size(0);
+        long t = ids.size(1);
+        if (mask == null && t > 1 && start != 0) {
+            throw new IllegalArgumentException("a multi-token chunk after position 0 needs an explicit mask");
+        }
+        Tensor logits;
+        try (PointerScope scope = new PointerScope()) {
+            Tensor x = torch.embedding(embed, ids); // (B, T, hidden)
+            Tensor[] cs = rope.cosSin(positions, precision.scalarType());
+            TensorOptional maskOpt = mask == null ? new TensorOptional() : new TensorOptional(mask);
+            boolean causal = mask == null && t > 1;
+            for (int l = 0; l < layers.size(); l++) {
+                x = block(l, layers.get(l), x, cs[0], cs[1], cache, start, maskOpt, causal, b, t);
+            }
+            if (lastOnly) {
+                x = x.narrow(1, t - 1, 1);
+            }
+            Tensor h = rmsNorm(x, finalNorm);
+            logits = torch.linear(h, lmHead).to(ScalarType.Float);
+            logits.retainReference(); // survives the scope; the caller closes it
+        }
+        return logits;
+    }
+
+    private Tensor block(int index, Layer w, Tensor x, Tensor cos, Tensor sin, KvCache cache, int start,
+                         TensorOptional mask, boolean causal, long b, long t) {
+        int q = config.qDim();
+        int kv = config.kvDim();
+        int d = config.headDim();
+        Tensor h = rmsNorm(x, w.inputNorm());
+        Tensor qkv = w.bQkv() == null ? torch.linear(h, w.wQkv()) : torch.linear(h, w.wQkv(), new TensorOptional(w.bQkv()));
+        Tensor qh = qkv.narrow(-1, 0, q).reshape(b, t, config.numHeads(), d).transpose(1, 2);
+        Tensor kh = qkv.narrow(-1, q, kv).reshape(b, t, config.numKvHeads(), d).transpose(1, 2);
+        Tensor vh = qkv.narrow(-1, q + kv, kv).reshape(b, t, config.numKvHeads(), d).transpose(1, 2);
+        qh = Rope.apply(qh, cos, sin);
+        kh = Rope.apply(kh, cos, sin);
+        if (cache != null) {
+            Tensor[] kvAll = cache.append(index, start, kh, vh);
+            kh = kvAll[0];
+            vh = kvAll[1];
+        }
+        // enable_gqa shares each kv head across its query heads without copying k/v
+        Tensor att = torch.scaled_dot_product_attention(qh, kh, vh, mask, 0.0, causal, new DoubleOptional(),
+                config.numHeads() != config.numKvHeads());
+        Tensor merged = att.transpose(1, 2).reshape(b, t, q);
+        Tensor o = w.bO() == null ? torch.linear(merged, w.wO()) : torch.linear(merged, w.wO(), new TensorOptional(w.bO()));
+        x = x.add(o);
+        Tensor h2 = rmsNorm(x, w.postNorm());
+        Tensor gu = torch.linear(h2, w.wGateUp());
+        int inter = config.intermediateSize();
+        Tensor act = torch.silu(gu.narrow(-1, 0, inter)).mul(gu.narrow(-1, inter, inter));
+        return x.add(torch.linear(act, w.wDown()));
+    }
+
+    private Tensor rmsNorm(Tensor x, Tensor weight) {
+        return torch.rms_norm(x, new long[] {config.hiddenSize()}, new TensorOptional(weight),
+                new DoubleOptional(config.rmsNormEps()));
+    }
+
+    @Override
+    public void close() {
+        rope.close();
+        for (Layer l : layers) {
+            l.close();
+        }
+        if (lmHead != embed) {
+            lmHead.close();
+        }
+        embed.close();
+        finalNorm.close();
+    }
+}

@@ -1,0 +1,152 @@
+package dev.llmvax.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.llmvax.generate.GenerationOptions;
+import dev.llmvax.generate.Generator;
+import dev.llmvax.generate.TokenListener;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+
+class LlamaModelTest {
+    private static float[] fullLogitsLast(LlamaModel m, int[] ids) {
+        try (PointerScope s = new PointerScope(); InferenceMode g = new InferenceMode()) {
+            long[] pos = new long[ids.length];
+            for (int i = 0; i < pos.length; i++) {
+                pos[i] = i;
+            }
+            Tensor logits = m.forward(Tensors.fromInts(ids, 1, ids.length), Tensors.fromLongs(pos, 1, ids.length),
+                    null, 0, null, true);
+            float[] f = Tensors.toFloats(logits);
+            logits.close();
+            return f;
+        }
+    }
+
+    @Test
+    void cachedDecodeEqualsFullForward() {
+        LlamaConfig c = TinyModels.config();
+        try (LlamaModel m = TinyModels.model(c, 1, Precision.F32)) {
+            int[] prompt = {5, 9, 13, 2, 40, 7, 33};
+            List<int[]> out = new Generator(m).generate(List.of(prompt), GenerationOptions.greedy(6, Set.of()),
+                    TokenListener.NONE);
+            // Re-derive each greedy token from a cache-free forward over the whole prefix.
+            List<Integer> seq = new ArrayList<>();
+            for (int id : prompt) {
+                seq.add(id);
+            }
+            for (int tok : out.getFirst()) {
+                float[] logits = fullLogitsLast(m, seq.stream().mapToInt(Integer::intValue).toArray());
+                int best = 0;
+                for (int i = 1; i < logits.length; i++) {
+                    if (logits[i] > logits[best]) {
+                        best = i;
+                    }
+                }
+                assertThat(tok).isEqualTo(best);
+                seq.add(tok);
+            }
+            assertThat(out.getFirst()).hasSize(6);
+        }
+    }
+
+    @Test
+    void leftPaddedBatchEqualsSeparateRuns() {
+        LlamaConfig c = TinyModels.config();
+        try (LlamaModel m = TinyModels.model(c, 2, Precision.F32)) {
+            Generator g = new Generator(m);
+            List<int[]> prompts = List.of(new int[] {3, 4, 5, 6, 7, 8, 9}, new int[] {10, 11}, new int[] {12, 13, 14});
+            GenerationOptions opts = GenerationOptions.greedy(8, Set.of());
+            List<int[]> batched = g.generate(prompts, opts, TokenListener.NONE);
+            for (int i = 0; i < prompts.size(); i++) {
+                assertThat(batched.get(i)).containsExactly(g.generate(List.of(prompts.get(i)), opts,
+                        TokenListener.NONE).getFirst());
+            }
+        }
+    }
+
+    @Test
+    void stopTokenEndsOnlyItsRow() {
+        LlamaConfig c = TinyModels.config();
+        try (LlamaModel m = TinyModels.model(c, 3, Precision.F32)) {
+            Generator g = new Generator(m);
+            int[] prompt = {1, 2, 3};
+            int[] free = g.generate(List.of(prompt), GenerationOptions.greedy(5, Set.of()), TokenListener.NONE).getFirst();
+            int stop = free[1];
+            int[] stopped = g.generate(List.of(prompt), GenerationOptions.greedy(5, Set.of(stop)),
+                    TokenListener.NONE).getFirst();
+            int firstStop = free[0] == stop ? 0 : 1;
+            assertThat(stopped).hasSize(firstStop + 1).endsWith(stop);
+        }
+    }
+
+    @Test
+    void seededSamplingRepeatsAndDiffersAcrossSeeds() {
+        LlamaConfig c = TinyModels.config();
+        try (LlamaModel m = TinyModels.model(c, 4, Precision.F32)) {
+            Generator g = new Generator(m);
+            List<int[]> p = List.of(new int[] {1, 2, 3});
+            int[] a = g.generate(p, new GenerationOptions(20, 1.5, 0.95, 7, Set.of()), TokenListener.NONE).getFirst();
+            int[] b = g.generate(p, new GenerationOptions(20, 1.5, 0.95, 7, Set.of()), TokenListener.NONE).getFirst();
+            int[] d = g.generate(p, new GenerationOptions(20, 1.5, 0.95, 8, Set.of()), TokenListener.NONE).getFirst();
+            assertThat(a).containsExactly(b);
+            assertThat(a).isNotEqualTo(d);
+        }
+    }
+
+    @Test
+    void bf16RunsAndStaysCloseToF32() {
+        LlamaConfig c = TinyModels.config();
+        try (LlamaModel f = TinyModels.model(c, 5, Precision.F32);
+             LlamaModel h = TinyModels.model(c, 5, Precision.BF16)) {
+            int[] ids = {4, 8, 15, 16, 23, 42};
+            float[] a = fullLogitsLast(f, ids);
+            float[] b = fullLogitsLast(h, ids);
+            double maxDiff = 0;
+            double scale = 0;
+            for (int i = 0; i < a.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+                scale = Math.max(scale, Math.abs(a[i]));
+            }
+            assertThat(maxDiff).isGreaterThan(0).isLessThan(0.1 * scale);
+        }
+    }
+
+    @Test
+    void weightsRoundTripUnderHfNames() {
+        LlamaConfig c = TinyModels.config();
+        var src = TinyModels.weights(c, 6);
+        try (LlamaModel m = TinyModels.model(c, 6, Precision.F32)) {
+            var w = m.weights();
+            assertThat(w.keySet()).containsExactlyInAnyOrderElementsOf(src.keySet());
+            w.forEach((name, t) -> {
+                assertThat(Tensors.toFloats(t)).as(name).containsExactly(src.get(name));
+                t.close();
+            });
+        }
+    }
+
+    @Test
+    void wrongShapeIsNamed() {
+        LlamaConfig c = TinyModels.config();
+        var w = TinyModels.weights(c, 7);
+        assertThatThrownBy(() -> LlamaModel.build(c, name -> name.endsWith("layers.1.mlp.up_proj.weight")
+                ? Tensors.fromFloats(new float[6], 2, 3) : Tensors.fromFloats(w.get(name), TinyModels.shapeOf(c, name)),
+                Precision.F32, new org.bytedeco.pytorch.Device(org.bytedeco.pytorch.global.torch.DeviceType.CPU)))
+                .hasMessageContaining("model.layers.1.mlp.up_proj.weight").hasMessageContaining("[2, 3]");
+    }
+
+    @Test
+    void emptyPromptIsRefused() {
+        try (LlamaModel m = TinyModels.model(TinyModels.config(), 8, Precision.F32)) {
+            assertThatThrownBy(() -> new Generator(m).generate(List.of(new int[0]),
+                    GenerationOptions.greedy(3, Set.of()), TokenListener.NONE)).hasMessageContaining("empty prompt");
+        }
+    }
+}
