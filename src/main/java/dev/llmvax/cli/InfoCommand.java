@@ -1,0 +1,93 @@
+package dev.llmvax.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmvax.model.LlamaConfig;
+import dev.llmvax.model.LoadedModel;
+import dev.llmvax.util.Hashing;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code llmvax info MODEL}: what a model is, what came with it, and its files' hashes. */
+@Command(name = "info", description = "Show a model's architecture, size, dtypes, tokenizer, chat template and "
+        + "file hashes.")
+final class InfoCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions options;
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (LoadedModel m = options.load()) {
+            LlamaConfig c = m.config();
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("model", m.source().toString());
+            o.put("format", m.format());
+            o.put("architecture", c.architecture());
+            o.put("model_type", c.modelType());
+            if (c.name() != null) {
+                o.put("name", c.name());
+            }
+            o.put("parameters", c.parameterCount());
+            o.put("layers", c.numLayers());
+            o.put("hidden_size", c.hiddenSize());
+            o.put("intermediate_size", c.intermediateSize());
+            o.put("attention_heads", c.numHeads());
+            o.put("kv_heads", c.numKvHeads());
+            o.put("head_dim", c.headDim());
+            o.put("vocab_size", c.vocabSize());
+            o.put("context_length", c.maxPositionEmbeddings());
+            o.put("rope_theta", c.ropeTheta());
+            o.put("rope_scaling", c.ropeScaling() == null ? "none" : c.ropeScaling().type());
+            o.put("rms_norm_eps", c.rmsNormEps());
+            o.put("tied_embeddings", c.tieWordEmbeddings());
+            ObjectNode dt = o.putObject("stored_dtypes");
+            m.sourceDtypes().forEach(dt::put);
+            o.put("compute_dtype", m.model().precision().hfName());
+            o.put("tokenizer_vocab", m.tokenizer().vocabSize());
+            o.put("bos_token", m.bosToken());
+            o.put("eos_token", m.eosToken());
+            m.stopTokenIds().forEach(o.putArray("stop_token_ids")::add);
+            o.put("chat_template", m.chatTemplate().isPresent());
+            ObjectNode hashes = o.putObject("sha256");
+            for (Path f : m.files()) {
+                hashes.put(f.toString(), Hashing.sha256(f));
+            }
+            if (json) {
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o));
+                return 0;
+            }
+            out.printf("model          %s (%s)%n", m.source(), m.format().equals("gguf") ? "GGUF" : "Hugging Face folder");
+            out.printf("architecture   %s (%s)%s%n", c.architecture(), c.modelType(),
+                    c.name() == null ? "" : ", \"" + c.name() + "\"");
+            out.printf(Locale.ROOT, "parameters     %,d (%.1f M)%n", c.parameterCount(), c.parameterCount() / 1e6);
+            out.printf("layers         %d, hidden %d, MLP %d, heads %d (kv %d, head_dim %d), vocab %d, context %d%n",
+                    c.numLayers(), c.hiddenSize(), c.intermediateSize(), c.numHeads(), c.numKvHeads(), c.headDim(),
+                    c.vocabSize(), c.maxPositionEmbeddings());
+            out.printf(Locale.ROOT, "rope           theta %s, scaling %s; rms_norm_eps %s; tied embeddings %s%n",
+                    c.ropeTheta(), o.get("rope_scaling").asText(), c.rmsNormEps(), c.tieWordEmbeddings() ? "yes" : "no");
+            out.printf("stored dtypes  %s%n", m.sourceDtypes());
+            out.printf("compute dtype  %s%n", m.model().precision().hfName());
+            out.printf("tokenizer      %d tokens; bos %s, eos %s; generation stops at ids %s%n",
+                    m.tokenizer().vocabSize(), m.bosToken(), m.eosToken(), m.stopTokenIds());
+            out.printf("chat template  %s%n", m.chatTemplate().map(t -> "yes (" + t.source().length() + " chars)")
+                    .orElse("none (use generate without --chat)"));
+            hashes.properties().forEach(e -> out.printf("sha256         %s  %s%n", e.getValue().asText(), e.getKey()));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,59 @@
+package dev.llmvax.cli;
+
+import dev.llmvax.model.LoadedModel;
+import dev.llmvax.model.ModelLoader;
+import dev.llmvax.model.Precision;
+import java.nio.file.Path;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.DeviceType;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The model argument and the compute settings every model command shares. */
+final class ModelOptions {
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "A GGUF file or a Hugging Face folder (config.json, *.safetensors, tokenizer.json).")
+    Path model;
+
+    @Option(names = "--dtype", defaultValue = "auto", paramLabel = "f32|bf16|auto",
+            description = "Compute dtype (default: ${DEFAULT-VALUE}: bf16 where the CPU has native bf16 or on CUDA, "
+                    + "else f32).")
+    String dtype;
+
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]",
+            description = "Where tensors live (default: ${DEFAULT-VALUE}). CUDA needs the -gpu natives of "
+                    + "org.bytedeco:pytorch on the class path.")
+    String device;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: libtorch's choice).")
+    Integer threads;
+
+    Device device() {
+        if (device.equals("cpu")) {
+            return new Device(DeviceType.CPU);
+        }
+        if (device.startsWith("cuda")) {
+            if (!torch.cuda_is_available()) {
+                throw new UserError("--device " + device + ": no CUDA device is available to this build (the "
+                        + "CPU natives are bundled; add the linux-x86_64-gpu natives of org.bytedeco:pytorch)");
+            }
+            return new Device(device);
+        }
+        throw new UserError("--device must be cpu or cuda[:N], found '" + device + "'");
+    }
+
+    Precision precision() {
+        return Precision.parse(dtype, device.startsWith("cuda"));
+    }
+
+    LoadedModel load() {
+        if (threads != null) {
+            if (threads < 1) {
+                throw new UserError("--threads must be at least 1, found " + threads);
+            }
+            torch.set_num_threads(threads);
+        }
+        return ModelLoader.load(model, precision(), device());
+    }
+}
