@@ -200,6 +200,9 @@ public final class GgufFile implements AutoCloseable {
             throw in.fail("metadata " + key + " nests arrays deeper than " + MAX_ARRAY_DEPTH);
         }
         long n = in.count("element count of metadata array " + key, elem.minBytes());
+        if (n > Integer.MAX_VALUE - 8) {
+            throw in.fail("metadata array " + key + " has " + n + " elements, more than this reader supports");
+        }
         Object[] values = new Object[(int) n];
         for (int i = 0; i < values.length; i++) {
             if (elem == GgufValueType.ARRAY) {
