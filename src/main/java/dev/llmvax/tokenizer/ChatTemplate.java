@@ -108,6 +108,8 @@ public final class ChatTemplate {
             .withUseTrimmingForNotesAndExpressions(true)
             .withUseSnakeCasePropertyNaming(true)
             .withKeepNullableLoopValues(true)
+            // Lists and dicts print as Python would: ['a', 'b'], {'k': 1}.
+            .withUsePyishObjectMapper(true)
             .build();
     JinjavaConfig config =
         JinjavaConfig.newBuilder()
@@ -126,6 +128,7 @@ public final class ChatTemplate {
         .registerFunction(
             new ELFunctionDefinition(
                 "", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
+    jinjava.getGlobalContext().registerFilter(new TojsonFilter());
     return jinjava;
   }
 }
