@@ -15,6 +15,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** Random-weight models of a given shape, for speed measurements (only the ratio to a reference means anything). */
 public final class RandomLlama {
+    static {
+        dev.llmvax.model.Engine.init();
+    }
+
     private RandomLlama() {
     }
 

@@ -10,7 +10,6 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
@@ -23,15 +22,11 @@ import picocli.CommandLine.ParseResult;
  * Turns an exception that escaped a subcommand into one line on stderr and an exit code.
  *
  * <p><b>User errors</b> (exit 2, {@code llmvax: error: <message>}): the types in
- * {@link #USER_ERROR_TYPES}, their subclasses, and classes whose simple name is in
- * {@link #USER_ERROR_NAMES}. <b>Anything else</b> is a bug (exit 1,
+ * {@link #USER_ERROR_TYPES} and their subclasses. <b>Anything else</b> is a bug (exit 1,
  * {@code llmvax: internal error: <class>: <message>}). The stack trace is printed only with
  * {@code --debug}.
  *
- * <p>To make another exception class a user error, add it to {@link #USER_ERROR_TYPES}. A class
- * that does not exist on this branch yet can be listed by simple name in {@link #USER_ERROR_NAMES}
- * (which is how {@code dev.llmvax.io.ModelFormatException} is matched until it is merged; then move
- * it to the class list).
+ * <p>To make another exception class a user error, add it to {@link #USER_ERROR_TYPES}.
  */
 final class ErrorReport implements IExecutionExceptionHandler {
 
@@ -43,10 +38,8 @@ final class ErrorReport implements IExecutionExceptionHandler {
             UserError.class,
             IllegalArgumentException.class,
             IOException.class,
-            UncheckedIOException.class);
-
-    /** Simple class names matched as user errors, for classes this branch cannot reference yet. */
-    static final Set<String> USER_ERROR_NAMES = Set.of("ModelFormatException");
+            UncheckedIOException.class,
+            dev.llmvax.io.ModelFormatException.class);
 
     private final BooleanSupplier debug; // read when an error is reported, i.e. after parsing
 
@@ -82,11 +75,6 @@ final class ErrorReport implements IExecutionExceptionHandler {
     static boolean isUserError(Throwable ex) {
         for (Class<? extends Throwable> type : USER_ERROR_TYPES) {
             if (type.isInstance(ex)) {
-                return true;
-            }
-        }
-        for (Class<?> c = ex.getClass(); c != null; c = c.getSuperclass()) {
-            if (USER_ERROR_NAMES.contains(c.getSimpleName())) {
                 return true;
             }
         }

@@ -42,10 +42,10 @@ public final class Main implements Runnable {
      * To add one, add its class here (one line), e.g. {@code InfoCommand.class,}.
      */
     static final List<Class<?>> SUBCOMMANDS = List.of(
-            // InfoCommand.class,
-            // GenerateCommand.class,
-            // ConvertCommand.class,
-            // BenchCommand.class,
+            InfoCommand.class,
+            GenerateCommand.class,
+            ConvertCommand.class,
+            BenchCommand.class,
             HelpCommand.class);
 
     @Option(names = "--debug", scope = ScopeType.INHERIT,
@@ -56,6 +56,7 @@ public final class Main implements Runnable {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        dev.llmvax.model.Engine.init(); // before anything loads libtorch
         System.exit(run(args));
     }
 

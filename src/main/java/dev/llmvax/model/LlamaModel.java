@@ -26,6 +26,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * temporaries before returning and hands the caller the logits to close.
  */
 public final class LlamaModel implements AutoCloseable {
+    static {
+        Engine.init();
+    }
+
     private final LlamaConfig config;
     private final Precision precision;
     private final Device device;
@@ -234,10 +238,17 @@ public final class LlamaModel implements AutoCloseable {
         try (PointerScope scope = new PointerScope()) {
             Tensor x = torch.embedding(embed, ids); // (B, T, hidden)
             Tensor[] cs = rope.cosSin(positions, precision.scalarType());
-            TensorOptional maskOpt = mask == null ? new TensorOptional() : new TensorOptional(mask);
-            boolean causal = mask == null && t > 1;
+            long s = start + t;
+            boolean explicit = Attention.useExplicit(device.is_cuda(), t, s);
+            Tensor blocked = null; // (B or 1, 1, 1, T, S) for the explicit path
+            if (explicit && mask != null) {
+                blocked = mask.logical_not().unsqueeze(1);
+            } else if (explicit && t > 1) {
+                blocked = torch.ones(t, s).to(ScalarType.Bool).triu(1 + start).reshape(1, 1, 1, t, s);
+            }
             for (int l = 0; l < layers.size(); l++) {
-                x = block(l, layers.get(l), x, cs[0], cs[1], cache, start, maskOpt, causal, b, t);
+                x = block(l, layers.get(l), x, cs[0], cs[1], cache, start, explicit ? blocked : mask, explicit,
+                        b, t);
             }
             if (lastOnly) {
                 x = x.narrow(1, t - 1, 1);
@@ -249,8 +260,9 @@ public final class LlamaModel implements AutoCloseable {
         return logits;
     }
 
+    /** @param mask the explicit path's blocked mask, or the fused path's allowed mask (null: causal) */
     private Tensor block(int index, Layer w, Tensor x, Tensor cos, Tensor sin, KvCache cache, int start,
-                         TensorOptional mask, boolean causal, long b, long t) {
+                         Tensor mask, boolean explicit, long b, long t) {
         int q = config.qDim();
         int kv = config.kvDim();
         int d = config.headDim();
@@ -266,9 +278,8 @@ public final class LlamaModel implements AutoCloseable {
             kh = kvAll[0];
             vh = kvAll[1];
         }
-        // enable_gqa shares each kv head across its query heads without copying k/v
-        Tensor att = torch.scaled_dot_product_attention(qh, kh, vh, mask, 0.0, causal, new DoubleOptional(),
-                config.numHeads() != config.numKvHeads());
+        Tensor att = explicit ? Attention.explicit(qh, kh, vh, mask)
+                : Attention.fused(qh, kh, vh, mask, mask == null && t > 1);
         Tensor merged = att.transpose(1, 2).reshape(b, t, q);
         Tensor o = w.bO() == null ? torch.linear(merged, w.wO()) : torch.linear(merged, w.wO(), new TensorOptional(w.bO()));
         x = x.add(o);

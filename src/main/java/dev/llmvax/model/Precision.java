@@ -33,7 +33,7 @@ public enum Precision {
         return switch (s.toLowerCase(java.util.Locale.ROOT)) {
             case "f32", "fp32", "float32" -> F32;
             case "bf16", "bfloat16" -> BF16;
-            case "auto" -> cuda || CpuFeatures.hasNativeBf16() ? BF16 : F32;
+            case "auto" -> cuda || CpuFeatures.current().hasNativeBf16() ? BF16 : F32;
             default -> throw new IllegalArgumentException("unknown dtype '" + s + "'; use f32, bf16 or auto");
         };
     }

@@ -1,7 +1,6 @@
 package dev.llmvax.model;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
@@ -18,6 +17,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * the caller may free the source right away; the caller closes the returned tensor.
  */
 public final class Tensors {
+    static {
+        Engine.init();
+    }
+
     private Tensors() {
     }
 
@@ -119,6 +122,4 @@ public final class Tensors {
                     + " values, found " + n);
         }
     }
-
-    static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED;
 }

@@ -28,7 +28,8 @@ class MainTest {
                 case "arg" -> new IllegalArgumentException("--batch must be positive, got 0");
                 case "nofile" -> new NoSuchFileException("/nope/model.safetensors");
                 case "unchecked" -> new UncheckedIOException(new NoSuchFileException("/nope/x.gguf"));
-                case "format" -> new ModelFormatException("tensor blk.0.attn_q.weight: shape [3] but 8 bytes");
+                case "format" -> new dev.llmvax.io.ModelFormatException(java.nio.file.Path.of("m.safetensors"),
+                        "tensor blk.0.attn_q.weight: shape [3] but 8 bytes");
                 default -> new IllegalStateException("boom");
             };
         }
@@ -39,13 +40,6 @@ class MainTest {
         @Override
         public Integer call() {
             return 0;
-        }
-    }
-
-    /** Stands in for the colleague's dev.llmvax.io.ModelFormatException, matched by simple name. */
-    static final class ModelFormatException extends RuntimeException {
-        ModelFormatException(String message) {
-            super(message);
         }
     }
 
@@ -130,7 +124,7 @@ class MainTest {
         assertThat(run("fail", "--kind", "unchecked").err).isEqualTo("llmvax: error: no such file: /nope/x.gguf" + System.lineSeparator());
         Run format = run("fail", "--kind", "format");
         assertThat(format.code).isEqualTo(2);
-        assertThat(format.err).isEqualTo("llmvax: error: tensor blk.0.attn_q.weight: shape [3] but 8 bytes" + System.lineSeparator());
+        assertThat(format.err).isEqualTo("llmvax: error: m.safetensors: tensor blk.0.attn_q.weight: shape [3] but 8 bytes" + System.lineSeparator());
     }
 
     @Test
