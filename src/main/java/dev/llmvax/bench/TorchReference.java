@@ -57,7 +57,10 @@ public final class TorchReference {
 
     /** The reference script {@code name} in {@code <llmvax.shared>/tools} (default {@code ../shared}). */
     public static Path script(String name) {
-        Path shared = Path.of(System.getProperty("llmvax.shared", "../shared"));
+        // -Dllmvax.shared wins; else ../shared beside the checkout the launcher runs from; else beside the cwd.
+        String home = System.getProperty("llmvax.home");
+        Path shared = Path.of(System.getProperty("llmvax.shared",
+                home != null ? Path.of(home).resolveSibling("shared").toString() : "../shared"));
         Path script = shared.resolve("tools").resolve(name);
         if (!Files.isRegularFile(script)) {
             throw new UserError("reference script " + script.toAbsolutePath().normalize()

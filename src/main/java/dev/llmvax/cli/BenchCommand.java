@@ -74,7 +74,7 @@ final class BenchCommand implements Runnable {
             out.flush();
             List<GenerateBench.Result> ours = GenerateBench.runAll(RandomLlama.smolLm2Shape(), precisions, batches,
                     promptLen, newTokens, r -> Progress.log(String.format(Locale.ROOT,
-                            "llmvax %s batch %d: prefill %.0f tok/s, decode %.1f tok/s", r.dtype(), r.batch(),
+                            "%s batch %d: prefill %.0f tok/s, decode %.1f tok/s", r.dtype(), r.batch(),
                             r.prefillTokensPerSecond(), r.decodeTokensPerSecond())));
             List<JsonNode> ref = noReference ? List.of() : reference(precisions);
             out.println("dtype batch | prefill tok/s: llmvax  torch  ratio | decode tok/s: llmvax  torch  ratio");

@@ -35,6 +35,12 @@ public final class Generator {
             if (p.length == 0) {
                 throw new IllegalArgumentException("empty prompt: nothing to continue");
             }
+            for (int id : p) {
+                if (id < 0 || id >= model.config().vocabSize()) {
+                    throw new IllegalArgumentException("token id " + id + " is outside the model's vocabulary of "
+                            + model.config().vocabSize());
+                }
+            }
             maxLen = Math.max(maxLen, p.length);
             minLen = Math.min(minLen, p.length);
         }

@@ -36,6 +36,8 @@ public final class LlamaModel implements AutoCloseable {
     private final Tensor embed;     // (vocab, hidden)
     private final Tensor lmHead;    // (vocab, hidden); the embedding itself when tied
     private final Tensor finalNorm; // (hidden)
+    private final Tensor lmHeadF32; // (vocab, hidden) float32 copy used when computing in bf16, else null
+    private final Tensor finalNormF32; // (hidden) float32, likewise
     private final List<Layer> layers;
     private final Rope rope;
 
@@ -67,6 +69,11 @@ public final class LlamaModel implements AutoCloseable {
         this.finalNorm = finalNorm;
         this.layers = layers;
         this.rope = new Rope(config);
+        // bf16 logits resolve only 0.125 at magnitude 25: near ties (SmolLM2's "The" 25.33 vs "L" 25.24 for
+        // "What is the capital of France?") flip and greedy answers derail. The head runs in float32.
+        boolean half = precision != Precision.F32;
+        this.lmHeadF32 = half ? lmHead.to(ScalarType.Float) : null;
+        this.finalNormF32 = half ? finalNorm.to(ScalarType.Float) : null;
     }
 
     /**
@@ -173,9 +180,19 @@ public final class LlamaModel implements AutoCloseable {
         return new TensorOptions(precision.scalarType()).device(new org.bytedeco.pytorch.DeviceOptional(device));
     }
 
-    /** A KV cache for {@code batch} rows of up to {@code capacity} positions. */
+    /** A KV cache for {@code batch} rows of up to {@code capacity} positions, in {@link #attentionType()}. */
     public KvCache newCache(int batch, int capacity) {
-        return new KvCache(config, batch, capacity, options());
+        return new KvCache(config, batch, capacity,
+                new TensorOptions(attentionType()).device(new org.bytedeco.pytorch.DeviceOptional(device)));
+    }
+
+    /**
+     * The dtype of the KV cache, and of attention in single-token decode steps. On the CPU it is float32
+     * whatever the compute dtype: libtorch's small batched bf16 matmuls of a decode step are ~2.5x slower
+     * than float32 ones (measured at batch 32), while a multi-token prefill is faster in bf16 (~2x).
+     */
+    public ScalarType attentionType() {
+        return device.is_cuda() ? precision.scalarType() : ScalarType.Float;
     }
 
     /**
@@ -253,8 +270,11 @@ public final class LlamaModel implements AutoCloseable {
             if (lastOnly) {
                 x = x.narrow(1, t - 1, 1);
             }
-            Tensor h = rmsNorm(x, finalNorm);
-            logits = torch.linear(h, lmHead).to(ScalarType.Float);
+            if (lmHeadF32 != null) {
+                logits = torch.linear(rmsNorm(x.to(ScalarType.Float), finalNormF32), lmHeadF32);
+            } else {
+                logits = torch.linear(rmsNorm(x, finalNorm), lmHead);
+            }
             logits.retainReference(); // survives the scope; the caller closes it
         }
         return logits;
@@ -274,13 +294,19 @@ public final class LlamaModel implements AutoCloseable {
         qh = Rope.apply(qh, cos, sin);
         kh = Rope.apply(kh, cos, sin);
         if (cache != null) {
-            Tensor[] kvAll = cache.append(index, start, kh, vh);
-            kh = kvAll[0];
-            vh = kvAll[1];
+            Tensor[] kvAll = cache.append(index, start, kh, vh); // converted into the cache's dtype
+            if (start > 0) {
+                kh = kvAll[0];
+                vh = kvAll[1];
+            } // else this chunk's own k/v are the whole history: attend in the compute dtype
         }
+        ScalarType at = t == 1 ? attentionType() : precision.scalarType();
+        qh = qh.to(at);
+        kh = kh.to(at);
+        vh = vh.to(at);
         Tensor att = explicit ? Attention.explicit(qh, kh, vh, mask)
                 : Attention.fused(qh, kh, vh, mask, mask == null && t > 1);
-        Tensor merged = att.transpose(1, 2).reshape(b, t, q);
+        Tensor merged = att.transpose(1, 2).reshape(b, t, q).to(precision.scalarType());
         Tensor o = w.bO() == null ? torch.linear(merged, w.wO()) : torch.linear(merged, w.wO(), new TensorOptional(w.bO()));
         x = x.add(o);
         Tensor h2 = rmsNorm(x, w.postNorm());
@@ -298,6 +324,10 @@ public final class LlamaModel implements AutoCloseable {
     @Override
     public void close() {
         rope.close();
+        if (lmHeadF32 != null) {
+            lmHeadF32.close();
+            finalNormF32.close();
+        }
         for (Layer l : layers) {
             l.close();
         }

@@ -169,6 +169,13 @@ public final class ModelLoader {
                 model.close();
                 throw new ModelFormatException(tokFile, e.getMessage(), e);
             }
+            if (tok.vocabSize() > cfg.vocabSize()) {
+                model.close();
+                tok.close();
+                throw new ModelFormatException(tokFile, "the tokenizer has " + tok.vocabSize()
+                        + " tokens but config.json's vocab_size is " + cfg.vocabSize()
+                        + ": they do not belong to the same model");
+            }
             Path tokConfigFile = dir.resolve("tokenizer_config.json");
             JsonNode tokConfig = Files.isRegularFile(tokConfigFile) ? readJson(tokConfigFile) : JSON.createObjectNode();
             Optional<ChatTemplate> template = ChatTemplates.fromFolder(dir).map(ChatTemplate::new);
