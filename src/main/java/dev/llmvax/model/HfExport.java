@@ -33,10 +33,16 @@ public final class HfExport {
 
     /** Writes {@code m} into {@code dir} with weights stored in {@code dtype} (F32 or BF16). */
     public static void write(LoadedModel m, Path dir, DType dtype, Map<String, String> provenance) throws IOException {
+        write(m, dir, dtype, provenance, MAX_SHARD_BYTES);
+    }
+
+    /** As {@link #write(LoadedModel, Path, DType, Map)} with shards of at most {@code maxShardBytes}. */
+    public static void write(LoadedModel m, Path dir, DType dtype, Map<String, String> provenance,
+                             long maxShardBytes) throws IOException {
         if (dtype != DType.F32 && dtype != DType.BF16) {
             throw new IllegalArgumentException("weights can be written as f32 or bf16, not " + dtype);
         }
-        writeWeights(m.model(), dir, dtype, provenance);
+        writeWeights(m.model(), dir, dtype, provenance, maxShardBytes);
         String hfDtype = dtype == DType.F32 ? "float32" : "bfloat16";
         writeJson(dir.resolve("config.json"), HfConfigJson.write(m.config(), hfDtype, TRANSFORMERS_LAYOUT));
         writeJson(dir.resolve("generation_config.json"), m.generationConfig());
@@ -66,8 +72,8 @@ public final class HfExport {
         }
     }
 
-    private static void writeWeights(LlamaModel model, Path dir, DType dtype, Map<String, String> provenance)
-            throws IOException {
+    private static void writeWeights(LlamaModel model, Path dir, DType dtype, Map<String, String> provenance,
+                                     long maxShardBytes) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt"); // older transformers refuse files without it
         meta.putAll(provenance);
@@ -80,7 +86,7 @@ public final class HfExport {
             long total = 0;
             for (Map.Entry<String, Tensor> e : weights.entrySet()) {
                 long n = e.getValue().numel() * bytesPer;
-                if (!current.isEmpty() && size + n > MAX_SHARD_BYTES) {
+                if (!current.isEmpty() && size + n > maxShardBytes) {
                     shards.add(current);
                     current = new ArrayList<>();
                     size = 0;
