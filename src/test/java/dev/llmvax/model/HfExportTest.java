@@ -24,7 +24,7 @@ class HfExportTest {
         Device cpu = new Device(DeviceType.CPU);
         Path out = tmp.resolve("sharded");
         Files.createDirectories(out);
-        long limit = 400_000; // bytes: the 49152 x 32 fp32 embedding alone is 6.3 MB, so several shards
+        long limit = 20_000; // bytes: the 6.3 MB embedding gets a shard of its own, the small layers several more
         try (LoadedModel m = ModelLoader.load(src, Precision.F32, cpu)) {
             HfExport.write(m, out, DType.F32, Map.of(), limit);
         }
@@ -32,7 +32,7 @@ class HfExportTest {
         assertThat(out.resolve("model.safetensors")).doesNotExist();
         try (var files = Files.list(out)) {
             assertThat(files.filter(p -> p.getFileName().toString().matches("model-\\d{5}-of-\\d{5}\\.safetensors")))
-                    .hasSizeGreaterThan(2);
+                    .hasSizeGreaterThanOrEqualTo(3);
         }
         try (LoadedModel a = ModelLoader.load(src, Precision.F32, cpu);
              LoadedModel b = ModelLoader.load(out, Precision.F32, cpu)) {
