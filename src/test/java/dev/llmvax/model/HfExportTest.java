@@ -40,8 +40,14 @@ class HfExportTest {
             var wb = b.model().weights();
             assertThat(index.get("weight_map").size()).isEqualTo(wa.size());
             assertThat(wb.keySet()).isEqualTo(wa.keySet());
-            wa.forEach((name, t) -> assertThat(Tensors.toFloats(wb.get(name))).as(name)
-                    .containsExactly(Tensors.toFloats(t)));
+            // Arrays.equals, not containsExactly: AssertJ's diff of two 1.5M-element arrays is quadratic
+            wa.forEach((name, t) -> {
+                float[] x = Tensors.toFloats(t);
+                float[] y = Tensors.toFloats(wb.get(name));
+                int first = java.util.Arrays.mismatch(x, y);
+                assertThat(first).as("%s: first differing element %d (%s vs %s)", name, first,
+                        first < 0 ? "" : x[first], first < 0 ? "" : y[first]).isEqualTo(-1);
+            });
         }
     }
 }
