@@ -43,7 +43,8 @@ public final class RandomLlama {
         }
     }
 
-    static long[] shapeOf(LlamaConfig c, String name) {
+    /** The shape of the HF-named tensor {@code name} in a model of {@code c}. */
+    public static long[] shapeOf(LlamaConfig c, String name) {
         if (name.endsWith("layernorm.weight") || name.equals("model.norm.weight")) {
             return new long[] {c.hiddenSize()};
         }

@@ -19,7 +19,7 @@ import java.util.Optional;
  * above 2^63 read negative), float32/float64 a {@link Double}, bool a {@link Boolean}, string a
  * {@link String}, array an unmodifiable {@code List<Object>} of the same.
  */
-public final class GgufFile implements AutoCloseable {
+public final class GgufFile extends MappedTensorFile {
     /** "GGUF" read as a little-endian uint32. */
     private static final int MAGIC = 0x46554747;
     private static final int DEFAULT_ALIGNMENT = 32;
@@ -30,22 +30,17 @@ public final class GgufFile implements AutoCloseable {
     /** Smallest key/value: key length, value type, a one-byte value. */
     private static final int MIN_KV = 8 + 4 + 1;
 
-    private final Path path;
-    private final MappedFile mapped;
     private final int version;
     private final Map<String, Object> metadata;
     private final Map<String, GgufValueType[]> types;
-    private final Map<String, TensorInfo> tensors;
     private final long dataOffset;
 
     private GgufFile(Path path, MappedFile mapped, int version, Map<String, Object> metadata,
             Map<String, GgufValueType[]> types, Map<String, TensorInfo> tensors, long dataOffset) {
-        this.path = path;
-        this.mapped = mapped;
+        super(path, mapped, tensors);
         this.version = version;
         this.metadata = metadata;
         this.types = types;
-        this.tensors = tensors;
         this.dataOffset = dataOffset;
     }
 
@@ -284,10 +279,6 @@ public final class GgufFile implements AutoCloseable {
         return version;
     }
 
-    /** The file this was opened from. */
-    public Path path() {
-        return path;
-    }
 
     /** All metadata in file order. */
     public Map<String, Object> metadata() {
@@ -339,44 +330,13 @@ public final class GgufFile implements AutoCloseable {
         return type.cast(v);
     }
 
-    /** Tensors in file order; shapes in torch order (the reverse of GGUF's ne[]). */
-    public Map<String, TensorInfo> tensors() {
-        return tensors;
-    }
 
     /** Absolute file offset where the tensor data section starts. */
     public long dataOffset() {
         return dataOffset;
     }
 
-    /** A read-only view of a tensor's stored bytes, valid until {@link #close()}. */
-    public MemorySegment data(String name) {
-        TensorInfo t = info(name);
-        return mapped.segment().asSlice(t.offset(), t.byteLength());
-    }
 
-    /** The tensor dequantized to float32, row-major in torch order. */
-    public float[] toFloats(String name) {
-        TensorInfo t = info(name);
-        try {
-            return Dequant.toFloats(t.dtype(), data(name), t.elements());
-        } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(path, "tensor " + name + ": " + e.getMessage(), e);
-        }
-    }
 
-    private TensorInfo info(String name) {
-        TensorInfo t = tensors.get(name);
-        if (t == null) {
-            throw new ModelFormatException(path, "no tensor named " + name + " (the file has "
-                    + tensors.size() + " tensors)");
-        }
-        return t;
-    }
 
-    /** Unmaps the file; segments from {@link #data} become inaccessible. */
-    @Override
-    public void close() {
-        mapped.arena().close();
-    }
 }

@@ -25,7 +25,7 @@ import java.util.Map;
  * ({@code name -> {dtype, shape, data_offsets}} plus optional {@code __metadata__}), then the data.
  * Everything in the header is validated on {@link #open}; tensor data is read lazily from the map.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile extends MappedTensorFile {
     /** Larger headers are refused (the Rust safetensors crate uses the same limit). */
     public static final long MAX_HEADER_BYTES = 100_000_000;
 
@@ -34,17 +34,12 @@ public final class SafetensorsFile implements AutoCloseable {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    private final Path path;
-    private final MappedFile mapped;
     private final Map<String, String> metadata;
-    private final Map<String, TensorInfo> tensors;
 
     private SafetensorsFile(Path path, MappedFile mapped, Map<String, String> metadata,
             Map<String, TensorInfo> tensors) {
-        this.path = path;
-        this.mapped = mapped;
+        super(path, mapped, tensors);
         this.metadata = metadata;
-        this.tensors = tensors;
     }
 
     /** Maps and validates {@code file}; throws {@link ModelFormatException} if it is malformed. */
@@ -206,49 +201,14 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
-    /** The file this was opened from. */
-    public Path path() {
-        return path;
-    }
 
     /** The {@code __metadata__} string map (empty if absent). */
     public Map<String, String> metadata() {
         return metadata;
     }
 
-    /** Tensors in header order. */
-    public Map<String, TensorInfo> tensors() {
-        return tensors;
-    }
 
-    /** A read-only view of a tensor's bytes, valid until {@link #close()}. */
-    public MemorySegment data(String name) {
-        TensorInfo t = info(name);
-        return mapped.segment().asSlice(t.offset(), t.byteLength());
-    }
 
-    /** The tensor converted to float32 (row-major, torch order). */
-    public float[] toFloats(String name) {
-        TensorInfo t = info(name);
-        try {
-            return Dequant.toFloats(t.dtype(), data(name), t.elements());
-        } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(path, "tensor " + name + ": " + e.getMessage(), e);
-        }
-    }
 
-    private TensorInfo info(String name) {
-        TensorInfo t = tensors.get(name);
-        if (t == null) {
-            throw new ModelFormatException(path, "no tensor named " + name + " (the file has "
-                    + tensors.size() + " tensors)");
-        }
-        return t;
-    }
 
-    /** Unmaps the file; segments from {@link #data} become inaccessible. */
-    @Override
-    public void close() {
-        mapped.arena().close();
-    }
 }

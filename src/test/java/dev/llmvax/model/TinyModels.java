@@ -40,25 +40,7 @@ public final class TinyModels {
     }
 
     public static long[] shapeOf(LlamaConfig c, String name) {
-        if (name.endsWith("norm.weight") || name.endsWith("layernorm.weight")) {
-            return new long[] {c.hiddenSize()};
-        }
-        if (name.contains("embed_tokens") || name.contains("lm_head")) {
-            return new long[] {c.vocabSize(), c.hiddenSize()};
-        }
-        if (name.contains("q_proj")) {
-            return new long[] {c.qDim(), c.hiddenSize()};
-        }
-        if (name.contains("k_proj") || name.contains("v_proj")) {
-            return new long[] {c.kvDim(), c.hiddenSize()};
-        }
-        if (name.contains("o_proj")) {
-            return new long[] {c.hiddenSize(), c.qDim()};
-        }
-        if (name.contains("down_proj")) {
-            return new long[] {c.hiddenSize(), c.intermediateSize()};
-        }
-        return new long[] {c.intermediateSize(), c.hiddenSize()};
+        return dev.llmvax.bench.RandomLlama.shapeOf(c, name);
     }
 
     public static LlamaModel model(LlamaConfig c, long seed, Precision p) {
