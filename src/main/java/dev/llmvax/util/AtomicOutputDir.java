@@ -62,6 +62,7 @@ public final class AtomicOutputDir implements AutoCloseable {
         checkWritable(dir, overwrite);
         Files.createDirectories(dir.getParent());
         Path tmp = Files.createTempDirectory(dir.getParent(), "." + dir.getFileName() + ".tmp-");
+        ordinaryPermissions(tmp, "rwxr-xr-x"); // temp dirs are created 700; the result is a normal folder
         return new AtomicOutputDir(dir, overwrite, tmp);
     }
 
@@ -144,6 +145,7 @@ public final class AtomicOutputDir implements AutoCloseable {
         }
         Files.createDirectories(target.getParent());
         Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".tmp-", "");
+        ordinaryPermissions(tmp, "rw-r--r--"); // temp files are created 600; the result is a normal file
         boolean moved = false;
         try {
             writer.accept(tmp);
@@ -203,6 +205,13 @@ public final class AtomicOutputDir implements AutoCloseable {
             return !entries.iterator().hasNext();
         } catch (NoSuchFileException e) {
             return true;
+        }
+    }
+
+    /** Gives a temp path the permissions a plain mkdir or file write would (where the file system has them). */
+    private static void ordinaryPermissions(Path p, String perms) throws IOException {
+        if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(perms));
         }
     }
 }

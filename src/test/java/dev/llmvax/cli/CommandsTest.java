@@ -68,6 +68,13 @@ class CommandsTest {
     }
 
     @Test
+    void convertNeverWritesIntoTheInputModel() throws Exception {
+        Path m = tiny();
+        run("convert", m.toString(), "--out", m.resolve("converted").toString()).isUserError("inside the input model");
+        assertThat(m.resolve("converted")).doesNotExist();
+    }
+
+    @Test
     void emptyPromptIsRefused() throws Exception {
         run("generate", tiny().toString(), "--prompt", "").isUserError("--prompt is empty");
     }
