@@ -27,31 +27,46 @@ final class Attention {
     }
 
     /**
-     * @param q       (B, H, T, D)
-     * @param k       (B, KV, S, D)
-     * @param v       (B, KV, S, D)
-     * @param blocked (B or 1, 1, 1, T, S) bool, true where attention is forbidden; null for none
+     * The additive form of a blocked mask, laid out for {@link #explicit}: 0 where attention is allowed,
+     * -inf where it is not.
+     *
+     * @param blocked (B or 1, 1, 1, T, S) bool, true where attention is forbidden
+     * @return (1, G*T, S) when shared by every row, else (B*KV, G*T, S), in {@code type}
+     */
+    static Tensor additiveMask(Tensor blocked, long kv, long g, ScalarType type) {
+        long b = blocked.size(0);
+        long t = blocked.size(3);
+        long s = blocked.size(4);
+        Tensor add = torch.zeros(b, 1, 1, t, s).masked_fill(blocked, new Scalar(Double.NEGATIVE_INFINITY)).to(type);
+        return b == 1 ? add.expand(1, 1, g, t, s).reshape(1, g * t, s)
+                : add.expand(b, kv, g, t, s).reshape(b * kv, g * t, s);
+    }
+
+    /**
+     * @param q    (B, H, T, D)
+     * @param k    (B, KV, S, D)
+     * @param v    (B, KV, S, D)
+     * @param bias from {@link #additiveMask} in q's dtype, or null for none
      * @return (B, H, T, D)
      */
-    static Tensor explicit(Tensor q, Tensor k, Tensor v, Tensor blocked) {
+    static Tensor explicit(Tensor q, Tensor k, Tensor v, Tensor bias) {
         long b = q.size(0);
         long h = q.size(1);
         long t = q.size(2);
         long d = q.size(3);
         long kv = k.size(1);
-        long g = h / kv;
-        // Query heads of one kv head and their positions form one (G*T)-row block, so both matmuls run with
-        // matching batch dims: no broadcast, hence no copy of the cached k/v.
-        Tensor qg = q.reshape(b, kv, g * t, d);                                          // (B, KV, G*T, D)
-        Tensor scores = torch.matmul(qg, k.transpose(2, 3)).mul(new Scalar(1.0 / Math.sqrt(d))); // (B, KV, G*T, S)
         long s = k.size(2);
-        if (blocked != null) {
-            scores = scores.view(b, kv, g, t, s).masked_fill(blocked, new Scalar(Double.NEGATIVE_INFINITY))
-                    .view(b, kv, g * t, s);
-        }
+        long g = h / kv;
+        // Query heads of one kv head and their positions form one (G*T)-row block, so both matmuls are plain
+        // batched ones over B*KV: no broadcast, hence no copy of the cached k/v; scale and mask ride in baddbmm.
+        Tensor q3 = q.reshape(b * kv, g * t, d);                                   // (B*KV, G*T, D)
+        Tensor kT = k.transpose(2, 3).reshape(b * kv, d, s);                       // (B*KV, D, S)
+        Scalar scale = new Scalar(1.0 / Math.sqrt(d));
+        Tensor scores = bias == null ? torch.bmm(q3, kT).mul(scale)
+                : torch.baddbmm(bias, q3, kT, new Scalar(1.0), scale);            // (B*KV, G*T, S)
         // softmax accumulates in float32 whatever the compute dtype, as the fused kernel does
         Tensor p = scores.softmax(-1, new ScalarTypeOptional(ScalarType.Float)).to(q.scalar_type());
-        return torch.matmul(p, v).reshape(b, h, t, d);
+        return torch.bmm(p, v.reshape(b * kv, s, d)).reshape(b, h, t, d);
     }
 
     /** The fused kernel; {@code allowed} is (B, 1, T, S) bool (true = may attend) or null with {@code causal}. */
