@@ -201,9 +201,10 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * The dtype of the KV cache, and of attention in single-token decode steps. On the CPU it is float32
-     * whatever the compute dtype: libtorch's small batched bf16 matmuls of a decode step are ~2.5x slower
-     * than float32 ones (measured at batch 32), while a multi-token prefill is faster in bf16 (~2x).
+     * The dtype of attention and of the KV cache. On the CPU it is float32 whatever the compute dtype: the
+     * explicit path rounds q.k scores to its dtype before the softmax (fused kernels keep them in float32),
+     * and in bf16 that flipped SmolLM2's first answer token; small batched bf16 matmuls are also ~2.5x slower
+     * than float32 ones in a decode step.
      */
     public ScalarType attentionType() {
         return device.is_cuda() ? precision.scalarType() : ScalarType.Float;
@@ -278,7 +279,7 @@ public final class LlamaModel implements AutoCloseable {
                 blocked = torch.ones(t, s).to(ScalarType.Bool).triu(1 + start).reshape(1, 1, 1, t, s);
             }
             Tensor bias = blocked == null ? null : Attention.additiveMask(blocked, config.numKvHeads(),
-                    config.numHeads() / config.numKvHeads(), attentionDtype(t));
+                    config.numHeads() / config.numKvHeads(), attentionType());
             for (int l = 0; l < layers.size(); l++) {
                 x = block(l, layers.get(l), x, cs[0], cs[1], cache, start, explicit ? bias : mask, explicit,
                         b, t);
@@ -296,11 +297,6 @@ public final class LlamaModel implements AutoCloseable {
             logits.retainReference(); // survives the scope; the caller closes it
         }
         return logits;
-    }
-
-    /** Decode steps attend in {@link #attentionType()}; multi-token chunks in the compute dtype. */
-    private ScalarType attentionDtype(long t) {
-        return t == 1 ? attentionType() : precision.scalarType();
     }
 
     /** @param mask the explicit path's additive mask, or the fused path's allowed mask (null: causal) */
@@ -324,9 +320,9 @@ public final class LlamaModel implements AutoCloseable {
             if (start > 0) {
                 kh = kvAll[0];
                 vh = kvAll[1];
-            } // else this chunk's own k/v are the whole history: attend in the compute dtype
+            } // else this chunk's own k/v are the whole history
         }
-        ScalarType at = attentionDtype(t);
+        ScalarType at = attentionType();
         qh = qh.to(at);
         kh = kh.to(at);
         vh = vh.to(at);
