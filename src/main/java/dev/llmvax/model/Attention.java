@@ -1,6 +1,7 @@
 package dev.llmvax.model;
 
 import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -9,21 +10,19 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Grouped-query attention. On the CPU, libtorch 2.7's fused attention with {@code enable_gqa} falls back to
- * a slow path (measured ~10x slower for a decode step, ~3x for a 64-token prefill, bf16), so for short
- * sequences the query heads are grouped under their kv head and attention is two batched matmuls with no
- * copy of k/v. Long sequences (and CUDA) use the fused kernel, whose memory does not grow with T x S.
+ * Grouped-query attention on libtorch 2.7, where the fused kernel's {@code enable_gqa} takes a slow path on
+ * the CPU (measured: ~10x slower for a decode step, ~2x for a 64-token prefill).
+ * <ul>
+ *   <li>Decode steps (one query per row) on the CPU: the query heads of each kv head form one block and
+ *       attention is two batched matmuls with no copy of the cache ({@link #explicit}).</li>
+ *   <li>Multi-token chunks: the fused kernel, with k/v repeated per query head on the CPU (cheap next to
+ *       the kernel's gain) and {@code enable_gqa} on CUDA ({@link #fused}).</li>
+ * </ul>
  */
 final class Attention {
-    /** Above this many scores per head the explicit path's (T, S) score matrix costs too much memory. */
-    static final long EXPLICIT_MAX_SCORES = 1L << 18;
-
-    private Attention() {
-    }
-
-    /** Whether {@link #explicit} serves this shape on this device. */
-    static boolean useExplicit(boolean cuda, long t, long s) {
-        return !cuda && t * s <= EXPLICIT_MAX_SCORES;
+    /** Whether {@link #explicit} serves a chunk of {@code t} queries on this device. */
+    static boolean useExplicit(boolean cuda, long t) {
+        return !cuda && t == 1;
     }
 
     /**
@@ -71,7 +70,12 @@ final class Attention {
 
     /** The fused kernel; {@code allowed} is (B, 1, T, S) bool (true = may attend) or null with {@code causal}. */
     static Tensor fused(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal) {
-        boolean gqa = q.size(1) != k.size(1);
+        long groups = q.size(1) / k.size(1);
+        boolean gqa = groups > 1 && q.device().is_cuda();
+        if (groups > 1 && !gqa) {
+            k = k.repeat_interleave(groups, new LongOptional(1), new LongOptional());
+            v = v.repeat_interleave(groups, new LongOptional(1), new LongOptional());
+        }
         return torch.scaled_dot_product_attention(q, k, v,
                 allowed == null ? new TensorOptional() : new TensorOptional(allowed), 0.0, causal,
                 new DoubleOptional(), gqa);

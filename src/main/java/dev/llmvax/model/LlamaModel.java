@@ -270,16 +270,10 @@ public final class LlamaModel implements AutoCloseable {
         try (PointerScope scope = new PointerScope()) {
             Tensor x = torch.embedding(embed, ids).to(residualType(precision, device)); // (B, T, hidden)
             Tensor[] cs = rope.cosSin(positions, precision.scalarType());
-            long s = start + t;
-            boolean explicit = Attention.useExplicit(device.is_cuda(), t, s);
-            Tensor blocked = null; // (B or 1, 1, 1, T, S) for the explicit path
-            if (explicit && mask != null) {
-                blocked = mask.logical_not().unsqueeze(1);
-            } else if (explicit && t > 1) {
-                blocked = torch.ones(t, s).to(ScalarType.Bool).triu(1 + start).reshape(1, 1, 1, t, s);
-            }
-            Tensor bias = blocked == null ? null : Attention.additiveMask(blocked, config.numKvHeads(),
-                    config.numHeads() / config.numKvHeads(), attentionType());
+            boolean explicit = Attention.useExplicit(device.is_cuda(), t);
+            // the explicit path takes the mask in additive form, the fused path as it is
+            Tensor bias = explicit && mask != null ? Attention.additiveMask(mask.logical_not().unsqueeze(1),
+                    config.numKvHeads(), config.numHeads() / config.numKvHeads(), attentionType()) : null;
             for (int l = 0; l < layers.size(); l++) {
                 x = block(l, layers.get(l), x, cs[0], cs[1], cache, start, explicit ? bias : mask, explicit,
                         b, t);
