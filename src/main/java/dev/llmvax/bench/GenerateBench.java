@@ -29,6 +29,18 @@ public final class GenerateBench {
             return batch * newTokens / decodeSeconds;
         }
 
+        /** The faster of two measurements of the same configuration, phase by phase. */
+        public Result best(Result other) {
+            return new Result(dtype, batch, promptLen, newTokens, Math.min(prefillSeconds, other.prefillSeconds),
+                    Math.min(decodeSeconds, other.decodeSeconds));
+        }
+
+        /** One JSON line of {@code torch_reference_generate.py}. */
+        public static Result fromReference(com.fasterxml.jackson.databind.JsonNode n) {
+            return new Result(n.path("dtype").asText(), n.path("batch").asInt(), n.path("prompt_len").asInt(),
+                    n.path("new_tokens").asInt(), n.path("prefill_s").asDouble(), n.path("decode_s").asDouble());
+        }
+
         /** 400 prompts at batch 32 (13 batches, the last costed as full), decode scaled to 128 tokens. */
         public double projectedEvalSeconds() {
             int batches = (int) Math.ceil(400.0 / batch);
