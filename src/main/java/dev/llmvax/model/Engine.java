@@ -11,9 +11,11 @@ import java.lang.invoke.MethodHandle;
  * Process-wide native settings, applied once before libtorch is loaded.
  *
  * <ul>
- *   <li>{@code GOMP_SPINCOUNT}: libtorch's OpenMP pool and OpenBLAS's own threads both spin-wait between
- *       operations; on 2 cores they starve each other and every small op costs ~0.7 ms (measured: a
- *       SmolLM2 decode step took 400 ms instead of 60 ms). A short spin before sleeping removes that.</li>
+ *   <li>{@code GOMP_SPINCOUNT} and {@code OPENBLAS_THREAD_TIMEOUT}: libtorch's OpenMP pool and OpenBLAS's
+ *       own threads both spin-wait between operations; on 2 cores they starve each other and every small op
+ *       costs ~0.7 ms (measured: a SmolLM2 decode step took 400 ms instead of 60 ms). A short spin before
+ *       sleeping removes that; the OpenBLAS timeout matters for fp32, whose GEMMs run there (fp32 prefill
+ *       at batch 32: ~330 to ~500 tokens/s).</li>
  *   <li>JavaCPP's per-allocation check of the process's physical memory reads /proc on every tensor made
  *       (a few percent of a decode step); libtorch manages its own memory, so the check is switched off.</li>
  * </ul>
@@ -34,6 +36,7 @@ public final class Engine {
         setPropertyIfAbsent("org.bytedeco.javacpp.maxPhysicalBytes", "0");
         setPropertyIfAbsent("org.bytedeco.javacpp.maxBytes", "0");
         setEnvIfAbsent("GOMP_SPINCOUNT", "1000");
+        setEnvIfAbsent("OPENBLAS_THREAD_TIMEOUT", "4");
     }
 
     private static void setPropertyIfAbsent(String key, String value) {
