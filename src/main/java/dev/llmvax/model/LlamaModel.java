@@ -54,12 +54,14 @@ public final class LlamaModel implements AutoCloseable {
                  Tensor postNorm,    // (hidden)
                  Tensor wGateUpT,    // (hidden, 2 intermediate)
                  Tensor wDownT) {    // (intermediate, hidden)
-        void close() {
+        List<Tensor> owned() {
+            List<Tensor> out = new ArrayList<>();
             for (Tensor t : new Tensor[] {inputNorm, wQkvT, bQkv, wOT, bO, postNorm, wGateUpT, wDownT}) {
                 if (t != null) {
-                    t.close();
+                    out.add(t);
                 }
             }
+            return out;
         }
     }
 
@@ -98,51 +100,57 @@ public final class LlamaModel implements AutoCloseable {
             }
             return t;
         };
-        Tensor embed = convert(checkShape(req.apply("model.embed_tokens.weight"), "model.embed_tokens.weight",
-                cfg.vocabSize(), cfg.hiddenSize()), opts);
-        Tensor lmHead;
-        Tensor head = cfg.tieWordEmbeddings() ? null : source.apply("lm_head.weight");
-        if (head == null) {
-            if (!cfg.tieWordEmbeddings()) {
-                throw new IllegalArgumentException("missing tensor lm_head.weight (tie_word_embeddings is false)");
+        // Everything made here belongs to the scope until the model retains it, so a build that fails
+        // half-way (a missing or misshapen tensor) frees what it had converted.
+        try (PointerScope scope = new PointerScope()) {
+            Tensor embed = convert(checkShape(req.apply("model.embed_tokens.weight"), "model.embed_tokens.weight",
+                    cfg.vocabSize(), cfg.hiddenSize()), opts);
+            Tensor lmHead;
+            Tensor head = cfg.tieWordEmbeddings() ? null : source.apply("lm_head.weight");
+            if (head == null) {
+                if (!cfg.tieWordEmbeddings()) {
+                    throw new IllegalArgumentException("missing tensor lm_head.weight (tie_word_embeddings is false)");
+                }
+                lmHead = embed;
+            } else {
+                lmHead = convert(checkShape(head, "lm_head.weight", cfg.vocabSize(), cfg.hiddenSize()), opts);
             }
-            lmHead = embed;
-        } else {
-            lmHead = convert(checkShape(head, "lm_head.weight", cfg.vocabSize(), cfg.hiddenSize()), opts);
-        }
-        List<Layer> layers = new ArrayList<>();
-        for (int l = 0; l < cfg.numLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            String a = p + "self_attn.";
-            Tensor q = checkShape(req.apply(a + "q_proj.weight"), a + "q_proj.weight", cfg.qDim(), cfg.hiddenSize());
-            Tensor k = checkShape(req.apply(a + "k_proj.weight"), a + "k_proj.weight", cfg.kvDim(), cfg.hiddenSize());
-            Tensor v = checkShape(req.apply(a + "v_proj.weight"), a + "v_proj.weight", cfg.kvDim(), cfg.hiddenSize());
-            Tensor bQkv = null;
-            if (cfg.qkvBias()) {
-                bQkv = concat(opts, req.apply(a + "q_proj.bias"), req.apply(a + "k_proj.bias"),
-                        req.apply(a + "v_proj.bias"));
+            List<Layer> layers = new ArrayList<>();
+            for (int l = 0; l < cfg.numLayers(); l++) {
+                String p = "model.layers." + l + ".";
+                String a = p + "self_attn.";
+                Tensor q = checkShape(req.apply(a + "q_proj.weight"), a + "q_proj.weight", cfg.qDim(), cfg.hiddenSize());
+                Tensor k = checkShape(req.apply(a + "k_proj.weight"), a + "k_proj.weight", cfg.kvDim(), cfg.hiddenSize());
+                Tensor v = checkShape(req.apply(a + "v_proj.weight"), a + "v_proj.weight", cfg.kvDim(), cfg.hiddenSize());
+                Tensor bQkv = null;
+                if (cfg.qkvBias()) {
+                    bQkv = concat(opts, req.apply(a + "q_proj.bias"), req.apply(a + "k_proj.bias"),
+                            req.apply(a + "v_proj.bias"));
+                }
+                String m = p + "mlp.";
+                Tensor gate = checkShape(req.apply(m + "gate_proj.weight"), m + "gate_proj.weight",
+                        cfg.intermediateSize(), cfg.hiddenSize());
+                Tensor up = checkShape(req.apply(m + "up_proj.weight"), m + "up_proj.weight",
+                        cfg.intermediateSize(), cfg.hiddenSize());
+                layers.add(new Layer(
+                        convert(checkShape(req.apply(p + "input_layernorm.weight"), p + "input_layernorm.weight",
+                                cfg.hiddenSize()), normOpts),
+                        transposed(concat(opts, q, k, v)), bQkv,
+                        transposed(convert(checkShape(req.apply(a + "o_proj.weight"), a + "o_proj.weight",
+                                cfg.hiddenSize(), cfg.qDim()), opts)),
+                        cfg.oBias() ? convert(req.apply(a + "o_proj.bias"), opts) : null,
+                        convert(checkShape(req.apply(p + "post_attention_layernorm.weight"),
+                                p + "post_attention_layernorm.weight", cfg.hiddenSize()), normOpts),
+                        transposed(concat(opts, gate, up)),
+                        transposed(convert(checkShape(req.apply(m + "down_proj.weight"), m + "down_proj.weight",
+                                cfg.hiddenSize(), cfg.intermediateSize()), opts))));
             }
-            String m = p + "mlp.";
-            Tensor gate = checkShape(req.apply(m + "gate_proj.weight"), m + "gate_proj.weight",
-                    cfg.intermediateSize(), cfg.hiddenSize());
-            Tensor up = checkShape(req.apply(m + "up_proj.weight"), m + "up_proj.weight",
-                    cfg.intermediateSize(), cfg.hiddenSize());
-            layers.add(new Layer(
-                    convert(checkShape(req.apply(p + "input_layernorm.weight"), p + "input_layernorm.weight",
-                            cfg.hiddenSize()), normOpts),
-                    transposed(concat(opts, q, k, v)), bQkv,
-                    transposed(convert(checkShape(req.apply(a + "o_proj.weight"), a + "o_proj.weight",
-                            cfg.hiddenSize(), cfg.qDim()), opts)),
-                    cfg.oBias() ? convert(req.apply(a + "o_proj.bias"), opts) : null,
-                    convert(checkShape(req.apply(p + "post_attention_layernorm.weight"),
-                            p + "post_attention_layernorm.weight", cfg.hiddenSize()), normOpts),
-                    transposed(concat(opts, gate, up)),
-                    transposed(convert(checkShape(req.apply(m + "down_proj.weight"), m + "down_proj.weight",
-                            cfg.hiddenSize(), cfg.intermediateSize()), opts))));
+            Tensor norm = convert(checkShape(req.apply("model.norm.weight"), "model.norm.weight", cfg.hiddenSize()),
+                    normOpts);
+            LlamaModel model = new LlamaModel(cfg, precision, device, embed, lmHead, norm, layers);
+            model.owned().forEach(Tensor::retainReference);
+            return model;
         }
-        Tensor norm = convert(checkShape(req.apply("model.norm.weight"), "model.norm.weight", cfg.hiddenSize()),
-                normOpts);
-        return new LlamaModel(cfg, precision, device, embed, lmHead, norm, layers);
     }
 
     private static Tensor checkShape(Tensor t, String name, long... expected) {
@@ -369,20 +377,22 @@ public final class LlamaModel implements AutoCloseable {
                 new DoubleOptional(config.rmsNormEps()));
     }
 
+    /** Every tensor this model owns and frees in {@link #close()}. */
+    private List<Tensor> owned() {
+        List<Tensor> out = new ArrayList<>(List.of(embed, finalNorm, rope.invFreq()));
+        if (lmHead != embed) {
+            out.add(lmHead);
+        }
+        if (lmHeadF32 != null) {
+            out.add(lmHeadF32);
+            out.add(finalNormF32);
+        }
+        layers.forEach(l -> out.addAll(l.owned()));
+        return out;
+    }
+
     @Override
     public void close() {
-        rope.close();
-        if (lmHeadF32 != null) {
-            lmHeadF32.close();
-            finalNormF32.close();
-        }
-        for (Layer l : layers) {
-            l.close();
-        }
-        if (lmHead != embed) {
-            lmHead.close();
-        }
-        embed.close();
-        finalNorm.close();
+        owned().forEach(Tensor::close);
     }
 }

@@ -9,7 +9,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * Rotary position embedding in the Hugging Face "rotate half" layout: dimension i pairs with i + head_dim/2.
  * (GGUF files store Q/K rows permuted for the interleaved layout; the loader undoes that.)
  */
-final class Rope implements AutoCloseable {
+final class Rope {
     private final Tensor invFreq; // (head_dim/2) float32
 
     Rope(LlamaConfig cfg) {
@@ -67,8 +67,8 @@ final class Rope implements AutoCloseable {
         return x.mul(cos).add(rotated.mul(sin));
     }
 
-    @Override
-    public void close() {
-        invFreq.close();
+    /** The (head_dim/2) float32 frequencies; the model that owns this Rope frees them. */
+    Tensor invFreq() {
+        return invFreq;
     }
 }
