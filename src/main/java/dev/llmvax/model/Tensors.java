@@ -68,6 +68,8 @@ public final class Tensors {
             return view.clone();
         } finally {
             p.close();
+            // the native copy above reads src's memory: keep an auto-arena segment alive until it is done
+            java.lang.ref.Reference.reachabilityFence(src);
         }
     }
 
