@@ -64,7 +64,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (LoadedModel m = options.load()) {
             GenerationOptions gen = new GenerationOptions(maxNewTokens, temperature, topP, seed, m.stopTokenIds());
-            int[] ids = m.tokenizer().encode(promptText(m));
+            int[] ids = chat ? m.tokenizer().encode(promptText(m)) : m.tokenizer().encodePrompt(prompt);
             StreamingDecoder decoder = new StreamingDecoder(m.tokenizer());
             long t0 = System.nanoTime();
             long[] firstToken = {0};
@@ -91,10 +91,8 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The prompt as one user turn in the model's chat template, with a generation prompt. */
     private String promptText(LoadedModel m) {
-        if (!chat) {
-            return prompt;
-        }
         ChatTemplate template = m.chatTemplate().orElseThrow(() -> new UserError(m.source()
                 + " has no chat template; run without --chat"));
         List<Message> messages = new ArrayList<>();

@@ -52,7 +52,6 @@ public final class HfExport {
 
     static ObjectNode tokenizerConfig(LoadedModel m) {
         ObjectNode o = JSON.createObjectNode();
-        o.put("add_bos_token", false);
         putToken(o, "bos_token", m.bosToken());
         m.chatTemplate().ifPresent(t -> o.put("chat_template", t.source()));
         o.put("clean_up_tokenization_spaces", false);

@@ -115,7 +115,19 @@ public final class Tokenizer implements AutoCloseable {
 
   /** Token ids of {@code text}, without adding BOS/EOS; special tokens in the text count. */
   public int[] encode(String text) {
-    long[] raw = hf.encode(text, false, false).getIds();
+    return ids(hf.encode(text, false, false).getIds());
+  }
+
+  /**
+   * Token ids of a raw prompt as Hugging Face's {@code tokenizer(text)} gives them: the tokenizer.json
+   * post-processor adds what the model expects around it (Llama's BOS, say; nothing for SmolLM2). Chat
+   * templates write their special tokens themselves, so templated text goes through {@link #encode}.
+   */
+  public int[] encodePrompt(String text) {
+    return ids(hf.encode(text, true, false).getIds());
+  }
+
+  private static int[] ids(long[] raw) {
     int[] out = new int[raw.length];
     for (int i = 0; i < raw.length; i++) {
       out[i] = Math.toIntExact(raw[i]);

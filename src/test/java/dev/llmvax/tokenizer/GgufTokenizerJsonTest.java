@@ -96,9 +96,13 @@ class GgufTokenizerJsonTest {
     assertThat(pp.get("single").get(1).get("Sequence").get("id").asText()).isEqualTo("A");
     assertThat(pp.get("pair")).hasSize(4);
     assertThat(pp.get("special_tokens").get("<|im_start|>").get("ids").get(0).asInt()).isEqualTo(1);
-    // Our Tokenizer never adds special tokens itself, whatever the post-processor says.
+    // encode() never adds special tokens, whatever the post-processor says; encodePrompt() applies it.
     try (Tokenizer tok = Tokenizer.fromJson(GgufTokenizerJson.build(m))) {
       assertThat(tok.encode("Hello world")).containsExactly(19556, 905);
+      assertThat(tok.encodePrompt("Hello world")).containsExactly(1, 19556, 905);
+    }
+    try (Tokenizer tok = Tokenizer.fromJson(GgufTokenizerJson.build(meta))) {
+      assertThat(tok.encodePrompt("Hello world")).containsExactly(19556, 905);
     }
   }
 
