@@ -2,10 +2,8 @@ package dev.llmvax.io;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -260,18 +258,13 @@ public final class GgufFile extends MappedTensorFile {
     }
 
     private static void checkOverlaps(GgufCursor in, Iterable<TensorInfo> infos) {
-        List<TensorInfo> sorted = new ArrayList<>();
-        infos.forEach(sorted::add);
-        sorted.sort(Comparator.comparingLong(TensorInfo::offset).thenComparingLong(TensorInfo::byteLength));
-        for (int i = 1; i < sorted.size(); i++) {
-            TensorInfo prev = sorted.get(i - 1);
-            TensorInfo cur = sorted.get(i);
-            if (cur.offset() < prev.offset() + prev.byteLength()) {
-                throw in.fail("tensors " + prev.name() + " [" + prev.offset() + ", "
-                        + (prev.offset() + prev.byteLength()) + ") and " + cur.name() + " [" + cur.offset()
-                        + ", " + (cur.offset() + cur.byteLength()) + ") overlap");
-            }
-        }
+        TensorInfo.firstOverlap(infos).ifPresent(pair -> {
+            TensorInfo prev = pair[0];
+            TensorInfo cur = pair[1];
+            throw in.fail("tensors " + prev.name() + " [" + prev.offset() + ", "
+                    + (prev.offset() + prev.byteLength()) + ") and " + cur.name() + " [" + cur.offset()
+                    + ", " + (cur.offset() + cur.byteLength()) + ") overlap");
+        });
     }
 
     /** The GGUF version (2 or 3). */

@@ -12,12 +12,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -186,19 +183,14 @@ public final class SafetensorsFile extends MappedTensorFile {
     }
 
     private static void checkOverlaps(Path file, Iterable<TensorInfo> infos, long dataStart) {
-        List<TensorInfo> sorted = new ArrayList<>();
-        infos.forEach(sorted::add);
-        sorted.sort(Comparator.comparingLong(TensorInfo::offset).thenComparingLong(TensorInfo::byteLength));
-        for (int i = 1; i < sorted.size(); i++) {
-            TensorInfo prev = sorted.get(i - 1);
-            TensorInfo cur = sorted.get(i);
-            if (cur.offset() < prev.offset() + prev.byteLength()) {
-                throw new ModelFormatException(file, "tensors " + prev.name() + " and " + cur.name()
-                        + " overlap (data_offsets [" + (prev.offset() - dataStart) + ", "
-                        + (prev.offset() - dataStart + prev.byteLength()) + "] and ["
-                        + (cur.offset() - dataStart) + ", " + (cur.offset() - dataStart + cur.byteLength()) + "])");
-            }
-        }
+        TensorInfo.firstOverlap(infos).ifPresent(pair -> {
+            TensorInfo prev = pair[0];
+            TensorInfo cur = pair[1];
+            throw new ModelFormatException(file, "tensors " + prev.name() + " and " + cur.name()
+                    + " overlap (data_offsets [" + (prev.offset() - dataStart) + ", "
+                    + (prev.offset() - dataStart + prev.byteLength()) + "] and ["
+                    + (cur.offset() - dataStart) + ", " + (cur.offset() - dataStart + cur.byteLength()) + "])");
+        });
     }
 
 

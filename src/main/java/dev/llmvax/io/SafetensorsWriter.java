@@ -67,11 +67,7 @@ public final class SafetensorsWriter {
 
         /** Number of values. */
         public long elements() {
-            long n = 1;
-            for (long d : shape) {
-                n *= d;
-            }
-            return n;
+            return TensorInfo.elementsOf(shape);
         }
     }
 

@@ -28,11 +28,7 @@ public record TensorInfo(String name, DType dtype, long[] shape, long offset, lo
 
     /** Number of values: the product of the shape (1 for a scalar). */
     public long elements() {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        return n;
+        return elementsOf(shape);
     }
 
     @Override
@@ -50,5 +46,29 @@ public record TensorInfo(String name, DType dtype, long[] shape, long offset, lo
     public String toString() {
         return "TensorInfo[" + name + ", " + dtype + ", " + Arrays.toString(shape)
                 + ", offset=" + offset + ", byteLength=" + byteLength + "]";
+    }
+
+    /** The first pair, by offset, whose byte ranges overlap, or empty when none do. */
+    static java.util.Optional<TensorInfo[]> firstOverlap(Iterable<TensorInfo> infos) {
+        java.util.List<TensorInfo> sorted = new java.util.ArrayList<>();
+        infos.forEach(sorted::add);
+        sorted.sort(java.util.Comparator.comparingLong(TensorInfo::offset).thenComparingLong(TensorInfo::byteLength));
+        for (int i = 1; i < sorted.size(); i++) {
+            TensorInfo prev = sorted.get(i - 1);
+            TensorInfo cur = sorted.get(i);
+            if (cur.offset() < prev.offset() + prev.byteLength()) {
+                return java.util.Optional.of(new TensorInfo[] {prev, cur});
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Number of values of a shape: the product of its dims (1 for a scalar). */
+    static long elementsOf(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
     }
 }

@@ -198,11 +198,6 @@ public final class LlamaModel implements AutoCloseable {
         return device;
     }
 
-    /** Options for new tensors in the compute dtype on the model's device. */
-    public TensorOptions options() {
-        return new TensorOptions(precision.scalarType()).device(new org.bytedeco.pytorch.DeviceOptional(device));
-    }
-
     /** A KV cache for {@code batch} rows of up to {@code capacity} positions, in {@link #attentionType()}. */
     public KvCache newCache(int batch, int capacity) {
         return new KvCache(config, batch, capacity,
