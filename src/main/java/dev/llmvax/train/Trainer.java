@@ -1,0 +1,157 @@
+package dev.llmvax.train;
+
+import dev.llmvax.model.LlamaModel;
+import dev.llmvax.model.Tensors;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The fine-tuning loop: token-weighted cross-entropy on answer tokens, gradient accumulation, global-norm
+ * clipping, AdamW under a warm-up + cosine schedule, periodic checkpoints and exact resume.
+ *
+ * <p>Everything that varies between runs is a function of the step: micro-batch {@code i} is batch
+ * {@code i % perEpoch} of epoch {@code i / perEpoch}, and dropout is reseeded from (seed, i) before it, so a
+ * run resumed from a checkpoint replays exactly what the uninterrupted run would have done.
+ *
+ * <p>Native memory: each micro-batch runs in its own {@link PointerScope}, so the autograd graph and every
+ * temporary are freed when it ends; only parameters, gradients and optimiser moments persist across steps.
+ */
+public final class Trainer {
+    private static final long SUM = 2; // at::Reduction::Sum
+    private static final long IGNORE = -100;
+
+    private Trainer() {}
+
+    /**
+     * Runs (or resumes) a fine-tune of {@code model} through {@code trainable}.
+     *
+     * @param checkpoints folder for resumable checkpoints, or null for none
+     * @param resume      continue from the newest checkpoint in {@code checkpoints} (none there: start afresh)
+     * @param fingerprint identifies this run's inputs and settings; a checkpoint with another one is refused
+     * @param onStep      called after every optimiser step
+     */
+    public static TrainResult train(LlamaModel model, Trainable trainable, TrainConfig cfg, BatchSource data,
+                                    Path checkpoints, boolean resume, String fingerprint, Consumer<StepStats> onStep) {
+        int perEpoch = data.batchesPerEpoch();
+        if (perEpoch <= 0) {
+            throw new IllegalArgumentException("no training batches");
+        }
+        long micro = (long) perEpoch * cfg.epochs();
+        int totalSteps = Math.toIntExact((micro + cfg.gradAccum() - 1) / cfg.gradAccum());
+        LrSchedule schedule = new LrSchedule(cfg.lr(), (int) Math.floor(cfg.warmupRatio() * totalSteps), totalSteps);
+        List<Double> losses = new ArrayList<>();
+        int start = 0;
+        try (AdamW adam = new AdamW(trainable.masters(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay())) {
+            if (resume && checkpoints != null) {
+                Optional<Path> latest = Checkpoint.latest(checkpoints);
+                if (latest.isPresent()) {
+                    Checkpoint.Restored r = Checkpoint.restore(latest.get(), fingerprint, trainable, adam);
+                    start = r.step();
+                    losses.addAll(r.losses());
+                }
+            }
+            long tokens = 0;
+            long lossTokens = 0;
+            long t0 = System.nanoTime();
+            for (int step = start; step < totalSteps; step++) {
+                long ts = System.nanoTime();
+                long first = (long) step * cfg.gradAccum();
+                long last = Math.min(micro, first + cfg.gradAccum());
+                List<TokenBatch> batches = new ArrayList<>();
+                long stepLossTokens = 0;
+                for (long i = first; i < last; i++) {
+                    TokenBatch b = data.batch((int) (i / perEpoch), (int) (i % perEpoch));
+                    batches.add(b);
+                    stepLossTokens += b.lossTokens();
+                }
+                double lossSum = 0;
+                long stepTokens = 0;
+                for (int j = 0; j < batches.size(); j++) {
+                    TokenBatch b = batches.get(j);
+                    torch.manual_seed(cfg.seed() * 1_000_003L + first + j);
+                    lossSum += microStep(model, trainable, b, Math.max(1, stepLossTokens));
+                    for (int len : b.lengths()) {
+                        stepTokens += len;
+                    }
+                }
+                double lr = schedule.at(step);
+                double norm;
+                try (PointerScope scope = new PointerScope()) {
+                    List<Tensor> grads = trainable.grads();
+                    norm = clip(grads, cfg.maxGradNorm());
+                    adam.step(trainable.masters(), grads, lr);
+                }
+                trainable.zeroGrad();
+                trainable.sync();
+                double loss = lossSum;
+                losses.add(loss);
+                tokens += stepTokens;
+                lossTokens += stepLossTokens;
+                int done = step + 1;
+                if (checkpoints != null && (done == totalSteps
+                        || (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0))) {
+                    Checkpoint.save(checkpoints, fingerprint, done, losses, trainable, adam);
+                }
+                if (!Double.isFinite(loss)) {
+                    throw new IllegalStateException("training diverged at step " + done + " (loss " + loss
+                            + "); lower the learning rate");
+                }
+                onStep.accept(new StepStats(done, totalSteps, loss, lr, norm, stepLossTokens, stepTokens,
+                        (System.nanoTime() - ts) / 1e9));
+            }
+            return new TrainResult(totalSteps, start, List.copyOf(losses), tokens, lossTokens,
+                    (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /**
+     * Forward and backward of one micro-batch; gradients accumulate in the trainable tensors.
+     *
+     * @return this micro-batch's share of the step's mean loss
+     */
+    static double microStep(LlamaModel model, Trainable trainable, TokenBatch b, long stepLossTokens) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor loss = sumLoss(model, trainable.hook(true), b).div(new Scalar((double) stepLossTokens));
+            loss.backward();
+            return loss.item_double();
+        }
+    }
+
+    /** Summed cross-entropy over the batch's answer tokens; differentiable; lives in the caller's scope. */
+    public static Tensor sumLoss(LlamaModel model, LlamaModel.ProjectionHook hook, TokenBatch b) {
+        Tensor ids = Tensors.fromLongs(b.ids(), b.rows(), b.cols());
+        Tensor hidden = model.hiddenStates(ids, hook);                             // (B, T, H)
+        // the head (49152 x 576 here) runs only where a token is predicted: answer positions
+        Tensor idx = Tensors.fromLongs(b.lossPositions(), b.lossTokens());
+        Tensor selected = hidden.reshape(-1, hidden.size(-1)).index_select(0, idx);
+        Tensor logits = model.headLogits(selected);                                // (N, V) float32
+        Tensor targets = Tensors.fromLongs(b.targets(), b.lossTokens());
+        return torch.cross_entropy_loss(logits, targets, new TensorOptional(), SUM, IGNORE, 0.0);
+    }
+
+    /** Scales {@code grads} in place so their global L2 norm is at most {@code max}; returns the norm before. */
+    static double clip(List<Tensor> grads, double max) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor[] norms = new Tensor[grads.size()];
+            for (int i = 0; i < norms.length; i++) {
+                norms[i] = grads.get(i).norm(new Scalar(2));
+            }
+            double total = torch.stack(new TensorVector(norms)).norm(new Scalar(2)).item_double();
+            if (max > 0 && total > max) {
+                Scalar coef = new Scalar(max / (total + 1e-6));
+                grads.forEach(t -> t.mul_(coef));
+            }
+            return total;
+        }
+    }
+}
