@@ -40,7 +40,7 @@ public final class TorchReference {
      * but then {@code import torch} fails with "No module named 'typing_extensions'" (measured with
      * torch 2.13.0+cpu); typing_extensions is pure Python with no dependencies of its own.
      */
-    static final List<String> PACKAGES = List.of(TORCH_REQUIREMENT, "typing_extensions");
+    static final List<String> PACKAGES = List.of(TORCH_REQUIREMENT, "typing_extensions", "sympy", "mpmath");
     static final String MARKER = ".llmvax-torchref-ok";
     private static final Duration PIP_TIMEOUT = Duration.ofMinutes(20);
     private static final int TAIL_LINES = 30;

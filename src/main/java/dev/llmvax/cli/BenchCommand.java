@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmvax.bench.GenerateBench;
 import dev.llmvax.bench.RandomLlama;
 import dev.llmvax.bench.TorchReference;
+import dev.llmvax.bench.TrainBench;
 import dev.llmvax.model.Precision;
 import dev.llmvax.util.CpuFeatures;
 import dev.llmvax.util.Progress;
@@ -24,14 +25,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code llmvax bench ...}: speed against PyTorch eager, measured in the same run. */
 @Command(name = "bench", description = "Benchmarks against the PyTorch eager reference, run in the same invocation.",
-        subcommands = {BenchCommand.Generate.class})
+        subcommands = {BenchCommand.Generate.class, BenchCommand.Train.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing benchmark: generate");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing benchmark: generate or train");
     }
 
     /** Prefill and decode tokens/s at several batch sizes and dtypes, beside tools/torch_reference_generate.py. */
@@ -136,6 +137,109 @@ final class BenchCommand implements Runnable {
 
         private static String key(GenerateBench.Result r) {
             return r.dtype() + "/" + r.batch();
+        }
+
+        private static String fmt(double v, int decimals) {
+            return String.format(Locale.ROOT, "%." + decimals + "f", v);
+        }
+    }
+
+    /** Training tokens/s, full and LoRA, beside tools/torch_reference_step.py. */
+    @Command(name = "train", description = "Training speed (tokens/s of full and LoRA fine-tuning steps) of a "
+            + "SmolLM2-shaped random model, beside PyTorch eager (torch_reference_step.py) run in the same invocation.")
+    static final class Train implements Callable<Integer> {
+        @Option(names = "--mode", split = ",", defaultValue = "full,lora", description = "full, lora (default: both).")
+        List<String> modes;
+
+        @Option(names = "--dtype", split = ",", defaultValue = "bf16", description = "Dtypes (default: bf16).")
+        List<String> dtypes;
+
+        @Option(names = "--batch", defaultValue = "8", description = "Rows per step (default: 8).")
+        int batch;
+
+        @Option(names = "--seq", defaultValue = "128", description = "Tokens per row (default: 128).")
+        int seq;
+
+        @Option(names = "--steps", defaultValue = "6", description = "Steps per measurement; the median of all "
+                + "but the first counts (default: 6, as the reference).")
+        int steps;
+
+        @Option(names = "--repeat", defaultValue = "2", description = "Rounds of both sides; each keeps its "
+                + "best (default: ${DEFAULT-VALUE}).")
+        int repeat;
+
+        @Option(names = "--no-reference", description = "Skip the PyTorch reference (no ratios).")
+        boolean noReference;
+
+        @Option(names = "--venv", description = "Virtual environment for the reference's torch "
+                + "(default: ~/.cache/llmvax/torchref, created on first use from the wheel on disk).")
+        Path venv;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            if (repeat < 1 || batch < 1 || seq < 2 || steps < 2) {
+                throw new UserError("--repeat and --batch must be positive, --seq and --steps at least 2");
+            }
+            for (String m : modes) {
+                if (!m.equals("full") && !m.equals("lora")) {
+                    throw new UserError("--mode takes full and/or lora, not '" + m + "'");
+                }
+            }
+            List<Precision> precisions = new ArrayList<>();
+            for (String d : dtypes) {
+                precisions.add(Precision.parse(d, false));
+            }
+            CpuFeatures cpu = CpuFeatures.current();
+            out.printf("cpu: %s, %d cores, native bf16: %s; libtorch threads: %d%n", cpu.modelName(),
+                    cpu.physicalCores(), cpu.hasNativeBf16() ? "yes" : "no", torch.get_num_threads());
+            out.printf("shape: SmolLM2-135M (random weights), batch %d x %d tokens, AdamW, loss on every position; "
+                    + "LoRA r 8 alpha 16 on all linear modules%n%n", batch, seq);
+            out.flush();
+            Map<String, TrainBench.Result> ours = new LinkedHashMap<>();
+            Map<String, TrainBench.Result> ref = new LinkedHashMap<>();
+            for (int round = 1; round <= repeat; round++) {
+                for (Precision p : precisions) {
+                    for (String mode : modes) {
+                        Progress.log("round " + round + ": llmvax " + mode + " " + p);
+                        TrainBench.Result r = TrainBench.run(RandomLlama.smolLm2Shape(), mode, p, batch, seq, steps,
+                                s -> Progress.log(String.format(Locale.ROOT, "  step %d: loss %.3f, %.2f s",
+                                        s.step(), s.loss(), s.seconds())));
+                        Progress.log(String.format(Locale.ROOT, "llmvax %s %s: %.0f tokens/s", mode, r.dtype(),
+                                r.tokensPerSecond()));
+                        ours.merge(r.mode() + "/" + r.dtype(), r, TrainBench.Result::best);
+                        if (!noReference) {
+                            TrainBench.Result m = referenceStep(mode, r.dtype());
+                            Progress.log(String.format(Locale.ROOT, "torch %s %s: %.0f tokens/s", mode, m.dtype(),
+                                    m.tokensPerSecond()));
+                            ref.merge(m.mode() + "/" + m.dtype(), m, TrainBench.Result::best);
+                        }
+                    }
+                }
+            }
+            out.printf("best of %d rounds (median step of %d, first excluded)%n", repeat, steps);
+            out.println("mode dtype | tokens/s: llmvax   torch   ratio | step s: llmvax  torch");
+            for (TrainBench.Result r : ours.values()) {
+                TrainBench.Result m = ref.get(r.mode() + "/" + r.dtype());
+                out.printf(Locale.ROOT, "%-4s %-5s | %16.0f %7s %7s | %14.2f %6s%n", r.mode(), r.dtype(),
+                        r.tokensPerSecond(), m == null ? "-" : fmt(m.tokensPerSecond(), 0),
+                        m == null ? "-" : fmt(r.tokensPerSecond() / m.tokensPerSecond(), 2) + "x",
+                        r.stepSecondsMedian(), m == null ? "-" : fmt(m.stepSecondsMedian(), 2));
+            }
+            out.println("target: ratio >= 1.5 for full and LoRA in bf16");
+            return 0;
+        }
+
+        private TrainBench.Result referenceStep(String mode, String dtype) {
+            Path env = TorchReference.ensureVenv(venv != null ? venv : TorchReference.defaultVenvDir(), Progress::log);
+            List<String> args = List.of("--mode", mode, "--dtype", dtype, "--batch", String.valueOf(batch), "--seq",
+                    String.valueOf(seq), "--steps", String.valueOf(steps));
+            List<JsonNode> lines = TorchReference.run(env, TorchReference.script("torch_reference_step.py"), args,
+                    Duration.ofMinutes(30));
+            return TrainBench.Result.fromReference(lines.get(lines.size() - 1));
         }
 
         private static String fmt(double v, int decimals) {
