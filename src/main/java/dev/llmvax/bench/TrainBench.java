@@ -1,5 +1,7 @@
 package dev.llmvax.bench;
 
+import dev.llmvax.data.Batch;
+import dev.llmvax.data.Example;
 import dev.llmvax.lora.LoraConfig;
 import dev.llmvax.lora.LoraWeights;
 import dev.llmvax.model.LlamaConfig;
@@ -9,7 +11,6 @@ import dev.llmvax.train.BatchSource;
 import dev.llmvax.train.FullTrainable;
 import dev.llmvax.train.LoraTrainable;
 import dev.llmvax.train.StepStats;
-import dev.llmvax.train.TokenBatch;
 import dev.llmvax.train.TrainConfig;
 import dev.llmvax.train.Trainable;
 import dev.llmvax.train.Trainer;
@@ -78,17 +79,17 @@ public final class TrainBench {
             }
 
             @Override
-            public TokenBatch batch(int epoch, int index) {
+            public Batch batch(int epoch, int index) {
                 Random r = new Random(index);
-                long[] ids = new long[batch * seq];
-                for (int i = 0; i < ids.length; i++) {
-                    ids[i] = r.nextInt(vocab);
+                List<Example> rows = new ArrayList<>();
+                for (int b = 0; b < batch; b++) {
+                    int[] ids = new int[seq + 1];  // seq inputs, seq targets: the reference's ids[:, :-1] / [:, 1:]
+                    for (int i = 0; i < ids.length; i++) {
+                        ids[i] = r.nextInt(vocab);
+                    }
+                    rows.add(new Example(b, ids, 1));
                 }
-                int[] len = new int[batch];
-                int[] start = new int[batch];
-                java.util.Arrays.fill(len, seq);
-                java.util.Arrays.fill(start, 1);
-                return new TokenBatch(ids, batch, seq, len, start);
+                return Batch.of(rows, new int[batch], 0);
             }
         };
     }

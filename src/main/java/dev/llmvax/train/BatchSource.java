@@ -1,5 +1,7 @@
 package dev.llmvax.train;
 
+import dev.llmvax.data.Batch;
+
 /**
  * Deterministic training batches: the same (epoch, index) always gives the same batch, which is what lets
  * an interrupted run resume exactly.
@@ -9,5 +11,20 @@ public interface BatchSource {
     int batchesPerEpoch();
 
     /** Batch {@code index} of epoch {@code epoch} (both from 0). */
-    TokenBatch batch(int epoch, int index);
+    Batch batch(int epoch, int index);
+
+    /** A {@link dev.llmvax.data.BatchPlan}'s batches. */
+    static BatchSource of(dev.llmvax.data.BatchPlan plan) {
+        return new BatchSource() {
+            @Override
+            public int batchesPerEpoch() {
+                return plan.batchesPerEpoch();
+            }
+
+            @Override
+            public Batch batch(int epoch, int index) {
+                return plan.batch(epoch, index);
+            }
+        };
+    }
 }

@@ -1,5 +1,6 @@
 package dev.llmvax.train;
 
+import dev.llmvax.data.Batch;
 import dev.llmvax.model.LlamaModel;
 import dev.llmvax.model.Tensors;
 import java.nio.file.Path;
@@ -67,22 +68,20 @@ public final class Trainer {
                 long ts = System.nanoTime();
                 long first = (long) step * cfg.gradAccum();
                 long last = Math.min(micro, first + cfg.gradAccum());
-                List<TokenBatch> batches = new ArrayList<>();
+                List<Batch> batches = new ArrayList<>();
                 long stepLossTokens = 0;
                 for (long i = first; i < last; i++) {
-                    TokenBatch b = data.batch((int) (i / perEpoch), (int) (i % perEpoch));
+                    Batch b = data.batch((int) (i / perEpoch), (int) (i % perEpoch));
                     batches.add(b);
                     stepLossTokens += b.lossTokens();
                 }
                 double lossSum = 0;
                 long stepTokens = 0;
                 for (int j = 0; j < batches.size(); j++) {
-                    TokenBatch b = batches.get(j);
+                    Batch b = batches.get(j);
                     torch.manual_seed(cfg.seed() * 1_000_003L + first + j);
                     lossSum += microStep(model, trainable, b, Math.max(1, stepLossTokens));
-                    for (int len : b.lengths()) {
-                        stepTokens += len;
-                    }
+                    stepTokens += b.realTokens();
                 }
                 double lr = schedule.at(step);
                 double norm;
@@ -119,7 +118,7 @@ public final class Trainer {
      *
      * @return this micro-batch's share of the step's mean loss
      */
-    static double microStep(LlamaModel model, Trainable trainable, TokenBatch b, long stepLossTokens) {
+    static double microStep(LlamaModel model, Trainable trainable, Batch b, long stepLossTokens) {
         try (PointerScope scope = new PointerScope()) {
             Tensor loss = sumLoss(model, trainable.hook(true), b).div(new Scalar((double) stepLossTokens));
             loss.backward();
@@ -128,14 +127,22 @@ public final class Trainer {
     }
 
     /** Summed cross-entropy over the batch's answer tokens; differentiable; lives in the caller's scope. */
-    public static Tensor sumLoss(LlamaModel model, LlamaModel.ProjectionHook hook, TokenBatch b) {
-        Tensor ids = Tensors.fromLongs(b.ids(), b.rows(), b.cols());
+    public static Tensor sumLoss(LlamaModel model, LlamaModel.ProjectionHook hook, Batch b) {
+        long[] positions = new long[b.lossTokens()];
+        long[] wanted = new long[positions.length];
+        for (int i = 0, k = 0; i < b.targets().length; i++) {
+            if (b.targets()[i] != Batch.IGNORE_INDEX) {
+                positions[k] = i;
+                wanted[k++] = b.targets()[i];
+            }
+        }
+        Tensor ids = Tensors.fromLongs(b.inputIds(), b.rows(), b.cols());
         Tensor hidden = model.hiddenStates(ids, hook);                             // (B, T, H)
         // the head (49152 x 576 here) runs only where a token is predicted: answer positions
-        Tensor idx = Tensors.fromLongs(b.lossPositions(), b.lossTokens());
+        Tensor idx = Tensors.fromLongs(positions, positions.length);
         Tensor selected = hidden.reshape(-1, hidden.size(-1)).index_select(0, idx);
         Tensor logits = model.headLogits(selected);                                // (N, V) float32
-        Tensor targets = Tensors.fromLongs(b.targets(), b.lossTokens());
+        Tensor targets = Tensors.fromLongs(wanted, wanted.length);
         return torch.cross_entropy_loss(logits, targets, new TensorOptional(), SUM, IGNORE, 0.0);
     }
 

@@ -59,11 +59,4 @@ class OptimTest {
         }
     }
 
-    @Test
-    void batchListsLossPositionsAndTargets() {
-        TokenBatch b = new TokenBatch(new long[] {1, 2, 3, 4, 5, 6, 0, 0}, 2, 4, new int[] {4, 2}, new int[] {2, 1});
-        assertThat(b.lossTokens()).isEqualTo(3);
-        assertThat(b.lossPositions()).containsExactly(1, 2, 4);
-        assertThat(b.targets()).containsExactly(3, 4, 6);
-    }
 }

@@ -1,5 +1,7 @@
 package dev.llmvax.train;
 
+import dev.llmvax.data.Batch;
+import dev.llmvax.data.Example;
 import dev.llmvax.model.LlamaModel;
 import dev.llmvax.model.Tensors;
 import java.util.LinkedHashMap;
@@ -31,30 +33,17 @@ final class TrainFixtures {
             }
 
             @Override
-            public TokenBatch batch(int epoch, int index) {
+            public Batch batch(int epoch, int index) {
                 java.util.List<Integer> order = new java.util.ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     order.add(i);
                 }
                 java.util.Collections.shuffle(order, new Random(seed + epoch));
-                int from = index * batch;
-                int to = Math.min(n, from + batch);
-                int cols = 0;
-                for (int i = from; i < to; i++) {
-                    cols = Math.max(cols, rows[order.get(i)].length);
+                java.util.List<Example> picked = new java.util.ArrayList<>();
+                for (int i = index * batch; i < Math.min(n, (index + 1) * batch); i++) {
+                    picked.add(new Example(order.get(i), rows[order.get(i)], 3));
                 }
-                long[] ids = new long[(to - from) * cols];
-                int[] len = new int[to - from];
-                int[] ans = new int[to - from];
-                for (int i = from; i < to; i++) {
-                    int[] row = rows[order.get(i)];
-                    for (int j = 0; j < row.length; j++) {
-                        ids[(i - from) * cols + j] = row[j];
-                    }
-                    len[i - from] = row.length;
-                    ans[i - from] = 3;
-                }
-                return new TokenBatch(ids, to - from, cols, len, ans);
+                return Batch.of(picked, new int[picked.size()], 0);
             }
         };
     }

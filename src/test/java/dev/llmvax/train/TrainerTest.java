@@ -139,17 +139,19 @@ class TrainerTest {
     @Test
     void accumulationEqualsOneLargeBatch() {
         BatchSource big = TrainFixtures.memorise(C.vocabSize(), 4, 4, 5);
-        TokenBatch all = big.batch(0, 0);
+        dev.llmvax.data.Batch all = big.batch(0, 0);
         BatchSource halves = new BatchSource() {
             public int batchesPerEpoch() {
                 return 2;
             }
 
-            public TokenBatch batch(int epoch, int index) {
+            public dev.llmvax.data.Batch batch(int epoch, int index) {
                 int cols = all.cols();
-                long[] ids = java.util.Arrays.copyOfRange(all.ids(), index * 2 * cols, (index + 1) * 2 * cols);
-                return new TokenBatch(ids, 2, cols, java.util.Arrays.copyOfRange(all.lengths(), index * 2, index * 2 + 2),
-                        java.util.Arrays.copyOfRange(all.answerStart(), index * 2, index * 2 + 2));
+                int from = index * 2 * cols;
+                int to = (index + 1) * 2 * cols;
+                return new dev.llmvax.data.Batch(2, cols, java.util.Arrays.copyOfRange(all.inputIds(), from, to),
+                        java.util.Arrays.copyOfRange(all.targets(), from, to),
+                        java.util.Arrays.copyOfRange(all.lengths(), index * 2, index * 2 + 2), new int[2]);
             }
         };
         TrainConfig one = loraCfg(0).withEpochs(1).withBatch(4, 1).withWarmupRatio(0);
