@@ -2,6 +2,7 @@ package dev.llmvax.cli;
 
 import dev.llmvax.generate.GenerationOptions;
 import dev.llmvax.generate.Generator;
+import dev.llmvax.lora.AdaptedModel;
 import dev.llmvax.model.LoadedModel;
 import dev.llmvax.tokenizer.ChatTemplate;
 import dev.llmvax.tokenizer.Message;
@@ -23,6 +24,9 @@ import picocli.CommandLine.Spec;
 final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
+
+    @Mixin
+    AdapterOption adapter;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The prompt.")
     String prompt;
@@ -62,7 +66,8 @@ final class GenerateCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (LoadedModel m = options.load()) {
+        try (AdaptedModel am = options.load(adapter)) {
+            LoadedModel m = am.loaded();
             GenerationOptions gen = new GenerationOptions(maxNewTokens, temperature, topP, seed, m.stopTokenIds());
             int[] ids = chat ? m.tokenizer().encode(promptText(m)) : m.tokenizer().encodePrompt(prompt);
             StreamingDecoder decoder = new StreamingDecoder(m.tokenizer());

@@ -1,5 +1,7 @@
 package dev.llmvax.cli;
 
+import dev.llmvax.lora.AdaptedModel;
+import dev.llmvax.lora.AdapterLoading;
 import dev.llmvax.model.LoadedModel;
 import dev.llmvax.model.ModelLoader;
 import dev.llmvax.model.Precision;
@@ -48,12 +50,22 @@ final class ModelOptions {
     }
 
     LoadedModel load() {
+        applyThreads();
+        return ModelLoader.load(model, precision(), device());
+    }
+
+    /** The model with the adapter of {@code adapter} merged, or alone when no {@code --adapter} was given. */
+    AdaptedModel load(AdapterOption adapter) {
+        applyThreads();
+        return AdapterLoading.load(model, adapter.dir, precision(), device());
+    }
+
+    private void applyThreads() {
         if (threads != null) {
             if (threads < 1) {
                 throw new UserError("--threads must be at least 1, found " + threads);
             }
             torch.set_num_threads(threads);
         }
-        return ModelLoader.load(model, precision(), device());
     }
 }

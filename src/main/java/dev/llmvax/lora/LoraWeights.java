@@ -83,6 +83,15 @@ public final class LoraWeights implements AutoCloseable {
         return out;
     }
 
+    /** Trainable values: the elements of every A and B. */
+    public long parameterCount() {
+        long n = 0;
+        for (Pair p : pairs.values()) {
+            n += p.a().numel() + p.b().numel();
+        }
+        return n;
+    }
+
     @Override
     public void close() {
         for (Pair p : pairs.values()) {

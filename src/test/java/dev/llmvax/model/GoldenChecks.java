@@ -18,10 +18,10 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * The checks of a loaded SmolLM2 against transformers' golden outputs (golden.json), shared by the GGUF test
- * and the converted-folder test.
+ * and the converted-folder test (and, on peft-golden.json, the PEFT adapter test in {@code dev.llmvax.lora}).
  */
-final class GoldenChecks {
-    static final double LOGIT_TOLERANCE = 2e-3;
+public final class GoldenChecks {
+    public static final double LOGIT_TOLERANCE = 2e-3;
 
     private GoldenChecks() {
     }
@@ -30,7 +30,7 @@ final class GoldenChecks {
         return new ObjectMapper().readTree(SharedData.smolGolden().resolve("golden.json").toFile());
     }
 
-    static int[] ints(JsonNode arr) {
+    public static int[] ints(JsonNode arr) {
         int[] out = new int[arr.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = arr.get(i).asInt();
@@ -48,7 +48,7 @@ final class GoldenChecks {
     }
 
     /** Top-20 ids and logits at the last position; first 16 logits at every position. */
-    static void logits(LoadedModel m, JsonNode cases) {
+    public static void logits(LoadedModel m, JsonNode cases) {
         try (InferenceMode guard = new InferenceMode()) {
             for (JsonNode c : cases) {
                 int[] ids = ints(c.get("input_ids"));
