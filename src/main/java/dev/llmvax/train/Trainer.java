@@ -120,22 +120,43 @@ public final class Trainer {
      */
     static double microStep(LlamaModel model, Trainable trainable, Batch b, long stepLossTokens) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor loss = sumLoss(model, trainable.hook(true), b).div(new Scalar((double) stepLossTokens));
-            loss.backward();
-            return loss.item_double();
+            LossRows rows = LossRows.of(b);
+            Tensor ids = Tensors.fromLongs(b.inputIds(), b.rows(), b.cols());
+            Tensor hidden = model.hiddenStates(ids, trainable.hook(true));             // (B, T, H)
+            Tensor selected = hidden.reshape(-1, hidden.size(-1))
+                    .index_select(0, Tensors.fromLongs(rows.positions(), rows.positions().length));
+            double[] loss = new double[1];
+            Tensor grad = HeadLoss.lossAndGrad(model, selected,
+                    Tensors.fromLongs(rows.targets(), rows.targets().length), 1.0 / stepLossTokens, loss);
+            selected.backward(grad, new org.bytedeco.pytorch.BoolOptional(), false,
+                    new org.bytedeco.pytorch.TensorArrayRefOptional());
+            return loss[0];
         }
     }
 
-    /** Summed cross-entropy over the batch's answer tokens; differentiable; lives in the caller's scope. */
-    public static Tensor sumLoss(LlamaModel model, LlamaModel.ProjectionHook hook, Batch b) {
-        long[] positions = new long[b.lossTokens()];
-        long[] wanted = new long[positions.length];
-        for (int i = 0, k = 0; i < b.targets().length; i++) {
-            if (b.targets()[i] != Batch.IGNORE_INDEX) {
-                positions[k] = i;
-                wanted[k++] = b.targets()[i];
+    /** The flat positions of a batch that carry loss, and their target ids. */
+    record LossRows(long[] positions, long[] targets) {
+        static LossRows of(Batch b) {
+            long[] positions = new long[b.lossTokens()];
+            long[] wanted = new long[positions.length];
+            for (int i = 0, k = 0; i < b.targets().length; i++) {
+                if (b.targets()[i] != Batch.IGNORE_INDEX) {
+                    positions[k] = i;
+                    wanted[k++] = b.targets()[i];
+                }
             }
+            return new LossRows(positions, wanted);
         }
+    }
+
+    /**
+     * Summed cross-entropy over the batch's answer tokens through autograd (evaluation, and the reference the
+     * training path's {@link HeadLoss} is tested against); lives in the caller's scope.
+     */
+    public static Tensor sumLoss(LlamaModel model, LlamaModel.ProjectionHook hook, Batch b) {
+        LossRows rows = LossRows.of(b);
+        long[] positions = rows.positions();
+        long[] wanted = rows.targets();
         Tensor ids = Tensors.fromLongs(b.inputIds(), b.rows(), b.cols());
         Tensor hidden = model.hiddenStates(ids, hook);                             // (B, T, H)
         // the head (49152 x 576 here) runs only where a token is predicted: answer positions
