@@ -45,6 +45,7 @@ public final class Main implements Runnable {
             InfoCommand.class,
             GenerateCommand.class,
             ConvertCommand.class,
+            FinetuneCommand.class,
             BenchCommand.class,
             HelpCommand.class);
 

@@ -68,6 +68,24 @@ final class Attention {
         return torch.bmm(p, v.reshape(b * kv, s, d)).reshape(b, h, t, d);
     }
 
+    /**
+     * Whether a training forward of {@code t} tokens takes {@link #explicit} in the compute dtype: in bf16 on
+     * the CPU, for short rows, its batched bf16 matmuls beat the float32 fused kernel (whose GEMMs run in
+     * OpenBLAS) and spare the float32 copies of q, k, v; its (B*KV, G*T, T) scores are kept for backward, so
+     * long rows go to the fused kernel.
+     */
+    static boolean explicitForTraining(boolean cuda, Precision precision, long t) {
+        return !cuda && precision == Precision.BF16 && t <= EXPLICIT_TRAINING_MAX;
+    }
+
+    static final long EXPLICIT_TRAINING_MAX = 256;
+
+    /** {@link #additiveMask} of causal attention over {@code t} positions, shared by every row: (1, G*T, T). */
+    static Tensor causalBias(long t, long g, ScalarType type) {
+        Tensor blocked = torch.ones(t, t).triu(1).to(ScalarType.Bool).reshape(1, 1, 1, t, t);
+        return additiveMask(blocked, 1, g, type);
+    }
+
     /** The fused kernel; {@code allowed} is (B, 1, T, S) bool (true = may attend) or null with {@code causal}. */
     static Tensor fused(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal) {
         long groups = q.size(1) / k.size(1);

@@ -338,8 +338,12 @@ public final class LlamaModel implements AutoCloseable {
                 .unsqueeze(0).expand(b, t);
         Tensor x = torch.embedding(embed, ids).to(residualType(precision, device));
         Tensor[] cs = rope.cosSin(positions, precision.scalarType());
+        boolean explicit = Attention.explicitForTraining(device.is_cuda(), precision, t);
+        Tensor bias = explicit ? Attention.causalBias(t, config.numHeads() / config.numKvHeads(),
+                precision.scalarType()) : null;
+        ScalarType at = explicit ? precision.scalarType() : attentionType();
         for (int l = 0; l < layers.size(); l++) {
-            x = block(l, layers.get(l), x, cs[0], cs[1], null, 0, null, false, b, t, hook, attentionType());
+            x = block(l, layers.get(l), x, cs[0], cs[1], null, 0, bias, explicit, b, t, hook, at);
         }
         return rmsNorm(x, finalNorm);
     }
