@@ -18,6 +18,7 @@ class CommandsTest {
     Path tmp;
 
     record Run(int code, String out, String err) {
+        // package-visible for the other command tests
         void isUserError(String... fragments) {
             assertThat(code).as("exit code; stderr: %s", err).isEqualTo(2);
             assertThat(err.lines().count()).as("one line: %s", err).isEqualTo(1);
