@@ -93,7 +93,7 @@ public final class LoraMerge {
                 try (PointerScope perModule = new PointerScope()) { // frees each ΔW before the next
                     Tensor w = views.get(module + ".weight");                  // (out, in), a view
                     Tensor d = delta(p, scale).to(w.device(), ScalarType.Float); // (out, in) float32
-                    if (w.scalar_type() == ScalarType.Float) {
+                    if (w.scalar_type().intern() == ScalarType.Float) {
                         w.add_(d);
                     } else {
                         w.copy_(w.to(ScalarType.Float).add_(d)); // W + ΔW in float32, rounded once

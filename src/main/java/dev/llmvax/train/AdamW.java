@@ -1,17 +1,31 @@
 package dev.llmvax.train;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * AdamW as {@code torch.optim.AdamW} computes it (decoupled weight decay, bias-corrected moments), on
- * float32 parameters. Its moments are plain tensors so a checkpoint can save and restore them exactly.
+ * AdamW as {@code torch.optim.AdamW} computes it (decoupled weight decay, bias-corrected moments) on float32
+ * parameters, with the gradient-clipping factor folded in and the bf16 compute copy refreshed in the same pass.
+ *
+ * <p>On the CPU the update is one Java loop over each tensor's memory (parallel over libtorch's thread
+ * count): it reads the parameter, its gradient (bf16 or float32) and both moments once and writes them
+ * back once, where libtorch ops took ten passes plus a float32 copy of every bf16 gradient and a cast of
+ * the result (~0.45 s against ~0.1 s per step for SmolLM2's 135M parameters). Other devices use tensor ops.
+ * The moments are plain tensors so a checkpoint can save and restore them exactly.
  */
 public final class AdamW implements AutoCloseable {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfShort BF16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final long CHUNK = 1 << 16;
+
     private final double beta1;
     private final double beta2;
     private final double eps;
@@ -32,27 +46,107 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** One update of every parameter by its gradient (float32, same order as the constructor's list). */
+    /** One update of every parameter by its float32 gradient (same order as the constructor's list). */
     public void step(List<Tensor> params, List<Tensor> grads, double lr) {
+        List<Tensor> none = new ArrayList<>();
+        params.forEach(p -> none.add(null));
+        step(params, grads, none, lr, 1.0);
+    }
+
+    /**
+     * One update.
+     *
+     * @param params    float32 parameters (masters)
+     * @param grads     their gradients, float32 or bf16, each the shape of its parameter
+     * @param copies    per parameter, a bf16 tensor to receive the updated value, or null
+     * @param gradScale multiplies every gradient first (global-norm clipping)
+     */
+    public void step(List<Tensor> params, List<Tensor> grads, List<Tensor> copies, double lr, double gradScale) {
         step++;
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2 = 1 - Math.pow(beta2, step);
         try (NoGradGuard g = new NoGradGuard()) {
             for (int i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i);
-                Tensor grad = grads.get(i);
-                Tensor mi = m.get(i);
-                Tensor vi = v.get(i);
-                if (weightDecay != 0) {
-                    p.mul_(new Scalar(1 - lr * weightDecay));
+                if (p.device().is_cpu() && p.is_contiguous() && m.get(i).is_contiguous()) {
+                    fused(p, grads.get(i).contiguous(), m.get(i), v.get(i), copies.get(i), lr, gradScale, bc1, bc2);
+                } else {
+                    withOps(p, grads.get(i), m.get(i), v.get(i), copies.get(i), lr, gradScale, bc1, bc2);
                 }
-                mi.mul_(new Scalar(beta1)).add_(grad, new Scalar(1 - beta1));
-                torch.addcmul_out(vi, vi.mul_(new Scalar(beta2)), grad, grad, new Scalar(1 - beta2));
-                Tensor denom = torch.sqrt(vi).div_(new Scalar(Math.sqrt(bc2))).add_(new Scalar(eps));
-                torch.addcdiv_out(p, p, mi, denom, new Scalar(-lr / bc1));
-                denom.close();
             }
         }
+    }
+
+    private void fused(Tensor p, Tensor grad, Tensor mi, Tensor vi, Tensor copy, double lr, double scale, double bc1,
+                       double bc2) {
+        long n = p.numel();
+        MemorySegment ps = segment(p, 4);
+        MemorySegment ms = segment(mi, 4);
+        MemorySegment vs = segment(vi, 4);
+        boolean halfGrad = grad.scalar_type().intern() == ScalarType.BFloat16;
+        if (!halfGrad && grad.scalar_type().intern() != ScalarType.Float) {
+            throw new IllegalArgumentException("gradient dtype " + grad.scalar_type());
+        }
+        MemorySegment gs = segment(grad, halfGrad ? 2 : 4);
+        MemorySegment cs = copy == null ? null : segment(copy, 2);
+        if (copy != null && (copy.scalar_type().intern() != ScalarType.BFloat16 || !copy.is_contiguous())) {
+            throw new IllegalArgumentException("compute copy must be contiguous bf16");
+        }
+        float b1 = (float) beta1;
+        float b2 = (float) beta2;
+        float decay = (float) (1 - lr * weightDecay);
+        float stepSize = (float) (lr / bc1);
+        float invSqrtBc2 = (float) (1 / Math.sqrt(bc2));
+        float e = (float) eps;
+        float s = (float) scale;
+        int chunks = (int) ((n + CHUNK - 1) / CHUNK);
+        IntStream range = IntStream.range(0, chunks);
+        (chunks > 1 && torch.get_num_threads() > 1 ? range.parallel() : range).forEach(c -> {
+            long from = c * CHUNK;
+            long to = Math.min(n, from + CHUNK);
+            for (long k = from; k < to; k++) {
+                float gk = (halfGrad ? Float.intBitsToFloat(gs.getAtIndex(BF16, k) << 16) : gs.getAtIndex(F32, k)) * s;
+                float mk = b1 * ms.getAtIndex(F32, k) + (1 - b1) * gk;
+                float vk = b2 * vs.getAtIndex(F32, k) + (1 - b2) * gk * gk;
+                float pk = ps.getAtIndex(F32, k) * decay - stepSize * mk / ((float) Math.sqrt(vk) * invSqrtBc2 + e);
+                ms.setAtIndex(F32, k, mk);
+                vs.setAtIndex(F32, k, vk);
+                ps.setAtIndex(F32, k, pk);
+                if (cs != null) {
+                    cs.setAtIndex(BF16, k, toBf16(pk));
+                }
+            }
+        });
+    }
+
+    /** Round to nearest even, as libtorch's float-to-bf16 conversion does (NaN stays NaN). */
+    static short toBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if ((bits & 0x7fffffff) > 0x7f800000) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
+    }
+
+    private static MemorySegment segment(Tensor t, int elementBytes) {
+        return MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.numel() * elementBytes);
+    }
+
+    private void withOps(Tensor p, Tensor grad, Tensor mi, Tensor vi, Tensor copy, double lr, double scale, double bc1,
+                         double bc2) {
+        Tensor g = grad.to(ScalarType.Float).mul(new Scalar(scale));
+        if (weightDecay != 0) {
+            p.mul_(new Scalar(1 - lr * weightDecay));
+        }
+        mi.mul_(new Scalar(beta1)).add_(g, new Scalar(1 - beta1));
+        torch.addcmul_out(vi, vi.mul_(new Scalar(beta2)), g, g, new Scalar(1 - beta2));
+        Tensor denom = torch.sqrt(vi).div_(new Scalar(Math.sqrt(bc2))).add_(new Scalar(eps));
+        torch.addcdiv_out(p, p, mi, denom, new Scalar(-lr / bc1));
+        if (copy != null) {
+            copy.copy_(p);
+        }
+        denom.close();
+        g.close();
     }
 
     public long steps() {

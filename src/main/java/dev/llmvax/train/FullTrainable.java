@@ -12,8 +12,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Full fine-tuning: every model tensor learns. Tensors stored in float32 are their own masters; bf16 ones get
- * a float32 master the optimiser steps, copied back into the bf16 weight after each update (mixed precision
- * with float32 master weights).
+ * a float32 master the optimiser steps; {@link AdamW} writes the rounded result back into the bf16 weight in
+ * the same pass (mixed precision with float32 master weights).
  */
 public final class FullTrainable implements Trainable {
     private final LlamaModel model;
@@ -27,7 +27,7 @@ public final class FullTrainable implements Trainable {
             Tensor w = e.getValue();
             names.add(e.getKey());
             compute.add(w);
-            masters.add(w.scalar_type() == ScalarType.Float ? w : w.to(ScalarType.Float).retainReference());
+            masters.add(w.scalar_type().intern() == ScalarType.Float ? w : w.to(ScalarType.Float).retainReference());
             w.set_requires_grad(true);
         }
     }
@@ -47,8 +47,16 @@ public final class FullTrainable implements Trainable {
         List<Tensor> out = new ArrayList<>();
         for (int i = 0; i < compute.size(); i++) {
             Tensor g = compute.get(i).grad();
-            out.add(!g.defined() ? torch.zeros_like(masters.get(i))
-                    : g.scalar_type() == ScalarType.Float ? g : g.to(ScalarType.Float));
+            out.add(g.defined() ? g : torch.zeros_like(masters.get(i)));
+        }
+        return out;
+    }
+
+    @Override
+    public List<Tensor> computeCopies() {
+        List<Tensor> out = new ArrayList<>();
+        for (int i = 0; i < compute.size(); i++) {
+            out.add(masters.get(i) == compute.get(i) ? null : compute.get(i));
         }
         return out;
     }

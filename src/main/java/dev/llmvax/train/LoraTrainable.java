@@ -51,6 +51,11 @@ public final class LoraTrainable implements Trainable {
     }
 
     @Override
+    public List<Tensor> computeCopies() {
+        return java.util.Collections.nCopies(lora.tensors().size(), null);
+    }
+
+    @Override
     public void zeroGrad() {
         GradMode.clear(lora.tensors());
     }

@@ -15,8 +15,12 @@ public sealed interface Trainable extends AutoCloseable permits LoraTrainable, F
     /** The float32 tensors the optimiser updates. */
     List<Tensor> masters();
 
-    /** Float32 gradients aligned with {@link #masters()} (new tensors in the caller's scope; zeros where none). */
+    /** Gradients aligned with {@link #masters()}, float32 or bf16 as computed (zeros where none; caller's scope). */
     List<Tensor> grads();
+
+    /** Per master, the bf16 tensor the forward pass computes with, to refresh after an update; null entries where
+     *  the master itself is used. */
+    List<Tensor> computeCopies();
 
     /** Clears accumulated gradients. */
     void zeroGrad();

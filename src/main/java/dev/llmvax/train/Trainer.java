@@ -87,11 +87,11 @@ public final class Trainer {
                 double norm;
                 try (PointerScope scope = new PointerScope()) {
                     List<Tensor> grads = trainable.grads();
-                    norm = clip(grads, cfg.maxGradNorm());
-                    adam.step(trainable.masters(), grads, lr);
+                    norm = globalNorm(grads);
+                    adam.step(trainable.masters(), grads, trainable.computeCopies(), lr,
+                            clipScale(norm, cfg.maxGradNorm()));
                 }
                 trainable.zeroGrad();
-                trainable.sync();
                 double loss = lossSum;
                 losses.add(loss);
                 tokens += stepTokens;
@@ -167,19 +167,20 @@ public final class Trainer {
         return torch.cross_entropy_loss(logits, targets, new TensorOptional(), SUM, IGNORE, 0.0);
     }
 
-    /** Scales {@code grads} in place so their global L2 norm is at most {@code max}; returns the norm before. */
-    static double clip(List<Tensor> grads, double max) {
-        try (NoGradGuard g = new NoGradGuard()) {
+    /** The global L2 norm of {@code grads}, accumulated in float32 whatever their dtype. */
+    static double globalNorm(List<Tensor> grads) {
+        try (NoGradGuard g = new NoGradGuard(); PointerScope scope = new PointerScope()) {
             Tensor[] norms = new Tensor[grads.size()];
             for (int i = 0; i < norms.length; i++) {
-                norms[i] = grads.get(i).norm(new Scalar(2));
+                norms[i] = grads.get(i).norm(new org.bytedeco.pytorch.ScalarOptional(new Scalar(2)),
+                        torch.ScalarType.Float);
             }
-            double total = torch.stack(new TensorVector(norms)).norm(new Scalar(2)).item_double();
-            if (max > 0 && total > max) {
-                Scalar coef = new Scalar(max / (total + 1e-6));
-                grads.forEach(t -> t.mul_(coef));
-            }
-            return total;
+            return torch.stack(new TensorVector(norms)).norm(new Scalar(2)).item_double();
         }
+    }
+
+    /** The factor that clips a gradient of global norm {@code norm} to {@code max} (torch's formula); 1 if none. */
+    static double clipScale(double norm, double max) {
+        return max > 0 && norm > max ? max / (norm + 1e-6) : 1.0;
     }
 }
