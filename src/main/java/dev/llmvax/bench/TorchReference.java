@@ -78,12 +78,15 @@ public final class TorchReference {
      */
     public static Path ensureVenv(Path venvDir, Consumer<String> log) {
         Path venv = venvDir.toAbsolutePath().normalize();
-        if (Files.isRegularFile(venv.resolve(MARKER)) && Files.isExecutable(python(venv))) {
+        if (Files.isRegularFile(venv.resolve(MARKER)) && Files.isExecutable(python(venv)) && markerMatches(venv)) {
             return venv;
         }
         try {
             if (Files.exists(venv)) {
-                if (!Files.isRegularFile(venv.resolve("pyvenv.cfg")) && !isEmptyDir(venv)) {
+                if (Files.isRegularFile(venv.resolve(MARKER))) {
+                    log.accept("the torch reference venv " + venv + " predates the packages " + String.join(" ",
+                            PACKAGES) + "; rebuilding it");
+                } else if (!Files.isRegularFile(venv.resolve("pyvenv.cfg")) && !isEmptyDir(venv)) {
                     throw new UserError("folder " + venv + " exists but is not a Python venv; remove it or choose another folder");
                 }
                 log.accept("removing incomplete torch reference venv " + venv);
@@ -108,13 +111,15 @@ public final class TorchReference {
                             + " (exit " + pip.exit + "); the CPU wheel must be in a folder listed as find-links in"
                             + " pip's configuration (pip config list). pip said:\n" + pip.tail());
                 }
-                Result check = exec(List.of(python(venv).toString(), "-c", "import torch; print(torch.__version__)"),
+                // AdamW's constructor imports torch._dynamo, which needs sympy: check what the scripts use
+                Result check = exec(List.of(python(venv).toString(), "-c", "import torch; torch.optim.AdamW("
+                                + "[torch.zeros(1, requires_grad=True)]); print(torch.__version__)"),
                         Duration.ofMinutes(2), "import torch");
                 if (check.exit != 0) {
                     throw new UserError("torch was installed into " + venv + " but does not import:\n" + check.tail());
                 }
                 log.accept("installed torch " + check.stdout.getLast().strip());
-                Files.writeString(venv.resolve(MARKER), TORCH_REQUIREMENT + "\n");
+                Files.writeString(venv.resolve(MARKER), String.join(" ", PACKAGES) + "\n");
                 done = true;
             } finally {
                 if (!done) {
@@ -125,6 +130,15 @@ public final class TorchReference {
             return venv;
         } catch (IOException e) {
             throw new UncheckedIOException("could not create the torch reference venv " + venv, e);
+        }
+    }
+
+    /** Whether the venv was made for the current {@link #PACKAGES}. */
+    private static boolean markerMatches(Path venv) {
+        try {
+            return Files.readString(venv.resolve(MARKER)).strip().equals(String.join(" ", PACKAGES));
+        } catch (IOException e) {
+            return false;
         }
     }
 
