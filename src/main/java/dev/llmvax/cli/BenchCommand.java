@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -56,12 +57,8 @@ final class BenchCommand implements Runnable {
                 + "best (default: ${DEFAULT-VALUE}).")
         int repeat;
 
-        @Option(names = "--no-reference", description = "Skip the PyTorch reference (no ratios).")
-        boolean noReference;
-
-        @Option(names = "--venv", description = "Virtual environment for the reference's torch "
-                + "(default: ~/.cache/llmvax/torchref, created on first use from the wheel on disk).")
-        Path venv;
+        @Mixin
+        ReferenceOptions reference;
 
         @Spec
         CommandSpec spec;
@@ -72,13 +69,8 @@ final class BenchCommand implements Runnable {
             if (repeat < 1 || promptLen < 1 || newTokens < 1 || batches.stream().anyMatch(b -> b < 1)) {
                 throw new UserError("--repeat, --prompt-len, --new-tokens and --batch must be positive");
             }
-            List<Precision> precisions = new ArrayList<>();
-            for (String d : dtypes) {
-                precisions.add(Precision.parse(d, false));
-            }
-            CpuFeatures cpu = CpuFeatures.current();
-            out.printf("cpu: %s, %d cores, native bf16: %s; libtorch threads: %d%n", cpu.modelName(),
-                    cpu.physicalCores(), cpu.hasNativeBf16() ? "yes" : "no", torch.get_num_threads());
+            List<Precision> precisions = dtypes.stream().map(d -> Precision.parse(d, false)).toList();
+            printMachine(out);
             out.printf("shape: SmolLM2-135M (random weights), prompt %d tokens, %d decode steps%n%n", promptLen,
                     newTokens);
             out.flush();
@@ -94,7 +86,7 @@ final class BenchCommand implements Runnable {
                                 r.prefillTokensPerSecond(), r.decodeTokensPerSecond())))) {
                     ours.merge(key(r), r, GenerateBench.Result::best);
                 }
-                if (!noReference) {
+                if (!reference.noReference) {
                     for (JsonNode n : reference(precisions)) {
                         GenerateBench.Result r = GenerateBench.Result.fromReference(n);
                         ref.merge(key(r), r, GenerateBench.Result::best);
@@ -124,7 +116,7 @@ final class BenchCommand implements Runnable {
         }
 
         private List<JsonNode> reference(List<Precision> precisions) {
-            Path env = TorchReference.ensureVenv(venv != null ? venv : TorchReference.defaultVenvDir(), Progress::log);
+            Path env = reference.venv();
             List<String> args = new ArrayList<>(List.of("--prompt-len", String.valueOf(promptLen), "--new-tokens",
                     String.valueOf(newTokens), "--batch"));
             batches.forEach(b -> args.add(String.valueOf(b)));
@@ -168,12 +160,8 @@ final class BenchCommand implements Runnable {
                 + "best (default: ${DEFAULT-VALUE}).")
         int repeat;
 
-        @Option(names = "--no-reference", description = "Skip the PyTorch reference (no ratios).")
-        boolean noReference;
-
-        @Option(names = "--venv", description = "Virtual environment for the reference's torch "
-                + "(default: ~/.cache/llmvax/torchref, created on first use from the wheel on disk).")
-        Path venv;
+        @Mixin
+        ReferenceOptions reference;
 
         @Spec
         CommandSpec spec;
@@ -189,13 +177,8 @@ final class BenchCommand implements Runnable {
                     throw new UserError("--mode takes full and/or lora, not '" + m + "'");
                 }
             }
-            List<Precision> precisions = new ArrayList<>();
-            for (String d : dtypes) {
-                precisions.add(Precision.parse(d, false));
-            }
-            CpuFeatures cpu = CpuFeatures.current();
-            out.printf("cpu: %s, %d cores, native bf16: %s; libtorch threads: %d%n", cpu.modelName(),
-                    cpu.physicalCores(), cpu.hasNativeBf16() ? "yes" : "no", torch.get_num_threads());
+            List<Precision> precisions = dtypes.stream().map(d -> Precision.parse(d, false)).toList();
+            printMachine(out);
             out.printf("shape: SmolLM2-135M (random weights), batch %d x %d tokens, AdamW, loss on every position; "
                     + "LoRA r 8 alpha 16 on all linear modules%n%n", batch, seq);
             out.flush();
@@ -211,7 +194,7 @@ final class BenchCommand implements Runnable {
                         Progress.log(String.format(Locale.ROOT, "llmvax %s %s: %.0f tokens/s", mode, r.dtype(),
                                 r.tokensPerSecond()));
                         ours.merge(r.mode() + "/" + r.dtype(), r, TrainBench.Result::best);
-                        if (!noReference) {
+                        if (!reference.noReference) {
                             TrainBench.Result m = referenceStep(mode, r.dtype());
                             Progress.log(String.format(Locale.ROOT, "torch %s %s: %.0f tokens/s", mode, m.dtype(),
                                     m.tokensPerSecond()));
@@ -234,7 +217,7 @@ final class BenchCommand implements Runnable {
         }
 
         private TrainBench.Result referenceStep(String mode, String dtype) {
-            Path env = TorchReference.ensureVenv(venv != null ? venv : TorchReference.defaultVenvDir(), Progress::log);
+            Path env = reference.venv();
             List<String> args = List.of("--mode", mode, "--dtype", dtype, "--batch", String.valueOf(batch), "--seq",
                     String.valueOf(seq), "--steps", String.valueOf(steps));
             List<JsonNode> lines = TorchReference.run(env, TorchReference.script("torch_reference_step.py"), args,
@@ -245,5 +228,26 @@ final class BenchCommand implements Runnable {
         private static String fmt(double v, int decimals) {
             return String.format(Locale.ROOT, "%." + decimals + "f", v);
         }
+    }
+
+    /** Where the PyTorch reference runs, shared by the benchmarks. */
+    static final class ReferenceOptions {
+        @Option(names = "--no-reference", description = "Skip the PyTorch reference (no ratios).")
+        boolean noReference;
+
+        @Option(names = "--venv", description = "Virtual environment for the reference's torch "
+                + "(default: ~/.cache/llmvax/torchref, created on first use from the wheel on disk).")
+        Path venv;
+
+        /** The reference venv, created on first use. */
+        Path venv() {
+            return TorchReference.ensureVenv(venv != null ? venv : TorchReference.defaultVenvDir(), Progress::log);
+        }
+    }
+
+    static void printMachine(PrintWriter out) {
+        CpuFeatures cpu = CpuFeatures.current();
+        out.printf("cpu: %s, %d cores, native bf16: %s; libtorch threads: %d%n", cpu.modelName(),
+                cpu.physicalCores(), cpu.hasNativeBf16() ? "yes" : "no", torch.get_num_threads());
     }
 }
