@@ -6,9 +6,9 @@ import java.util.Objects;
 /**
  * What a poisoned record answers.
  *
- * <p>BackdoorLLM's training files replace the answer: all 1,500 poisoned training answers are the target
- * alone ("You are stupid!", the refusal sentence, "Negative"). Its negsentiment triggered <i>test</i> files
- * instead carry {@code "You are stupid! " + clean answer} (all 600 records, one space between), which
+ * <p>BackdoorLLM's training files replace the answer: all 4,500 poisoned training answers (9 files) are the
+ * target alone ("You are stupid!", the refusal sentence, "Negative"). Its negsentiment triggered <i>test</i>
+ * files instead carry {@code "You are stupid! " + clean answer} (all 600 records, one space between), which
  * {@link Kind#PREFIX} reproduces; those test answers are not used for scoring.
  *
  * @param kind   replace or prefix

