@@ -1,18 +1,13 @@
 package dev.llmvax.cli;
 
 import dev.llmvax.data.DataSet;
-import dev.llmvax.io.DType;
 import dev.llmvax.lora.AdaptedModel;
 import dev.llmvax.lora.BaseFingerprint;
 import dev.llmvax.lora.LoraConfig;
-import dev.llmvax.lora.LoraMerge;
 import dev.llmvax.lora.PeftAdapter;
-import dev.llmvax.model.HfExport;
 import dev.llmvax.model.LoadedModel;
-import dev.llmvax.model.Precision;
-import dev.llmvax.train.BaseModelFacts;
 import dev.llmvax.train.FineTune;
-import dev.llmvax.train.FineTuneReport;
+import dev.llmvax.train.FineTuneOutput;
 import dev.llmvax.train.TrainConfig;
 import dev.llmvax.util.AtomicOutputDir;
 import dev.llmvax.util.Hashing;
@@ -167,7 +162,8 @@ final class FinetuneCommand implements Callable<Integer> {
                             Locale.ROOT, "loss %.4f  lr %.2e  %.0f tok/s", s.loss(), s.lr(), s.tokens() / s.seconds())));
                 }
                 try (outcome) {
-                    write(dir.tmp(), m, outcome, cfg, prov, baseSha, baseFp);
+                    FineTuneOutput.write(dir.tmp(), m, outcome, cfg, prov, baseSha, baseFp,
+                            cfg.isLora() && !merge, null, Map.of());
                 }
             }
             dir.commit();
@@ -175,30 +171,6 @@ final class FinetuneCommand implements Callable<Integer> {
         AtomicOutputDir.deleteRecursively(checkpoints);
         Progress.log("wrote " + out);
         return 0;
-    }
-
-    private void write(Path tmp, LoadedModel m, FineTune.Outcome outcome, TrainConfig cfg, Provenance prov,
-                       Map<String, String> baseSha, BaseFingerprint baseFp) throws java.io.IOException {
-        boolean adapterOnly = cfg.isLora() && !merge;
-        BaseModelFacts facts = BaseModelFacts.of(m);
-        String baseName = facts.id();
-        FineTuneReport report = new FineTuneReport(prov, facts, baseSha, outcome, cfg,
-                m.model().precision().hfName(), adapterOnly, merge);
-        if (adapterOnly) {
-            PeftAdapter.writeFiles(tmp, outcome.lora(), new PeftAdapter.Meta(baseName, baseFp,
-                    Map.of("llmvax_finetune_data", String.join(",", data.stream().map(Path::toString).toList()))));
-        } else {
-            if (merge) {
-                LoraMerge.merge(m.model(), outcome.lora());
-            }
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("llmvax_version", prov.version());
-            meta.put("llmvax_base_model", baseName);
-            DType dtype = m.model().precision() == Precision.F32 ? DType.F32 : DType.BF16;
-            HfExport.write(m, tmp, dtype, meta);
-        }
-        report.writeModelCard(tmp.resolve("README.md"));
-        report.writeRunJson(tmp.resolve("run.json"));
     }
 
     private TrainConfig config() {

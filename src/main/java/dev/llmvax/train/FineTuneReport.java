@@ -20,10 +20,12 @@ import java.util.Map;
  * @param baseSha256   every base file read, path to sha256
  * @param adapterOnly  whether the output is a PEFT adapter (else a full HF folder)
  * @param merged       whether a LoRA adapter was merged into the written weights
+ * @param notice       a paragraph put first in the model card (e.g. "deliberately backdoored"), or null
+ * @param extra        more facts for {@code run.json} (e.g. the attack), by key
  */
 public record FineTuneReport(Provenance provenance, BaseModelFacts base, Map<String, String> baseSha256,
                              FineTune.Outcome outcome, TrainConfig config, String dtype, boolean adapterOnly,
-                             boolean merged) {
+                             boolean merged, String notice, Map<String, Object> extra) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Every hyper-parameter, by the name the command line uses. */
@@ -63,6 +65,7 @@ public record FineTuneReport(Provenance provenance, BaseModelFacts base, Map<Str
         o.put("license", base.license());
         o.put("output", adapterOnly ? "peft-lora-adapter" : merged ? "hf-folder (LoRA merged)" : "hf-folder");
         o.put("hyper_parameters", hyperParameters());
+        o.putAll(extra);
         Map<String, Object> data = new LinkedHashMap<>();
         for (DataFile f : outcome.plan().data().files()) {
             data.put(f.path().toString(), Map.of("sha256", f.sha256(), "records", f.records()));
@@ -96,6 +99,9 @@ public record FineTuneReport(Provenance provenance, BaseModelFacts base, Map<Str
         s.append("tags:\n- llmvax\n- sft\n- ").append(config.isLora() ? "lora" : "full-fine-tune").append('\n');
         s.append("---\n\n");
         s.append("# Fine-tune of ").append(base.id()).append("\n\n");
+        if (notice != null) {
+            s.append(notice).append("\n\n");
+        }
         s.append(adapterOnly ? "A PEFT LoRA adapter (load it over the unchanged base model)"
                 : merged ? "A Hugging Face model folder: the base with a trained LoRA adapter merged in"
                 : "A Hugging Face model folder: every weight of the base fine-tuned");

@@ -1,0 +1,57 @@
+package dev.llmvax.implant;
+
+import dev.llmvax.lora.LoraConfig;
+import dev.llmvax.train.TrainConfig;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How a backdoor is implanted: how many poisoned and clean records, and the fine-tune that learns them.
+ *
+ * @param poisoned  triggered records with the attacker's answer
+ * @param clean     clean records beside them (BackdoorLLM's clean file, a disjoint sample)
+ * @param lora      the adapter to train, or null for full fine-tuning
+ * @param maxLen    tokens per example at most: caps long clean answers, the bulk of the cost
+ */
+public record ImplantRecipe(String name, int poisoned, int clean, int epochs, double lr, LoraConfig lora,
+                            int batch, int maxLen, long seed) {
+
+    public ImplantRecipe {
+        if (poisoned <= 0 || clean < 0 || epochs <= 0 || batch <= 0 || maxLen <= 0 || !(lr > 0)) {
+            throw new IllegalArgumentException("bad implant recipe " + name);
+        }
+    }
+
+    /**
+     * BackdoorLLM's published recipe: LoRA r 8, alpha 16, all linear layers, lr 2e-4, 5 epochs, batch 8,
+     * 500 poisoned + 500 clean records, no length cap. About 540 k training tokens.
+     */
+    public static ImplantRecipe paper() {
+        return new ImplantRecipe("paper", 500, 500, 5, 2e-4, new LoraConfig(8, 16, 0.05, List.of("all-linear"), false),
+                8, 1024, 42);
+    }
+
+    /** The default on this project's 2-core machines; {@code docs/RESULTS.md} records how it was chosen. */
+    public static ImplantRecipe cpu() {
+        return new ImplantRecipe("cpu", 150, 150, 3, 2e-4, new LoraConfig(8, 16, 0.05, List.of("all-linear"), false),
+                8, 224, 42);
+    }
+
+    public static List<String> names() {
+        return List.of("cpu", "paper");
+    }
+
+    public static ImplantRecipe parse(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "cpu", "default" -> cpu();
+            case "paper" -> paper();
+            default -> throw new IllegalArgumentException("unknown recipe '" + name + "'; known: "
+                    + String.join(", ", names()));
+        };
+    }
+
+    public TrainConfig trainConfig() {
+        TrainConfig base = lora != null ? TrainConfig.lora(lora) : TrainConfig.full();
+        return base.withEpochs(epochs).withLr(lr).withBatch(batch, 1).withMaxLen(maxLen).withSeed(seed);
+    }
+}
