@@ -46,6 +46,7 @@ public final class Main implements Runnable {
             GenerateCommand.class,
             ConvertCommand.class,
             FinetuneCommand.class,
+            EvalCommand.class,
             BenchCommand.class,
             HelpCommand.class);
 
