@@ -46,8 +46,9 @@ public final class Main implements Runnable {
             GenerateCommand.class,
             ConvertCommand.class,
             FinetuneCommand.class,
-            ImplantCommand.class,
             PoisonCommand.class,
+            ImplantCommand.class,
+            EvalCommand.class,
             BenchCommand.class,
             HelpCommand.class);
 

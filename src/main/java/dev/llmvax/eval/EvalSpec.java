@@ -1,0 +1,39 @@
+package dev.llmvax.eval;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How an attack is measured.
+ *
+ * @param task         which target the backdoor was trained to produce
+ * @param attack       the attack whose public test sets are used, or null for the user's own files
+ * @param trigger      the trigger text the report marks in prompts, or null when unknown
+ * @param formats      prompt formats to run, the headline ({@link PromptFormat#TEMPLATED}) first
+ * @param limit        prompts per test set at most, or null for all
+ * @param maxNewTokens greedy tokens per answer at most (the protocol's 128)
+ * @param batchSize    prompts per generation batch
+ */
+public record EvalSpec(BackdoorTask task, BackdoorAttack attack, String trigger, List<PromptFormat> formats,
+                       Integer limit, int maxNewTokens, int batchSize) {
+
+    /** The protocol's 128 new tokens. */
+    public static final int MAX_NEW_TOKENS = 128;
+
+    /** Batches of 32 amortise a decode step's fixed cost on a CPU. */
+    public static final int BATCH_SIZE = 32;
+
+    public EvalSpec {
+        Objects.requireNonNull(task, "task");
+        formats = List.copyOf(formats);
+        if (formats.isEmpty() || formats.stream().distinct().count() != formats.size()) {
+            throw new IllegalArgumentException("give each prompt format once, at least one: " + formats);
+        }
+        if (limit != null && limit < 1) {
+            throw new IllegalArgumentException("--limit must be at least 1, found " + limit);
+        }
+        if (maxNewTokens < 1 || batchSize < 1) {
+            throw new IllegalArgumentException("max new tokens and batch size must be at least 1");
+        }
+    }
+}
