@@ -41,11 +41,7 @@ final class ConvertCommand implements Callable<Integer> {
             case "bf16", "bfloat16" -> Precision.BF16;
             default -> throw new UserError("--dtype must be f32 or bf16, found '" + dtype + "'");
         };
-        Path in = model.toAbsolutePath().normalize();
-        if (out.toAbsolutePath().normalize().startsWith(in)) {
-            throw new UserError("--out " + out + " lies inside the input model " + model
-                    + "; llmvax never writes into an input model, choose a folder elsewhere");
-        }
+        CommandSupport.refuseOverlap(out, model);
         try (AtomicOutputDir dir = AtomicOutputDir.create(out, false)) {
             Progress.log("loading " + model);
             try (LoadedModel m = ModelLoader.load(model, p, new org.bytedeco.pytorch.Device(

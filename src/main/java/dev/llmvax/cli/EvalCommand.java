@@ -13,11 +13,9 @@ import dev.llmvax.eval.PromptFormat;
 import dev.llmvax.eval.TestSets;
 import dev.llmvax.lora.AdaptedModel;
 import dev.llmvax.lora.AdapterLoading;
-import dev.llmvax.lora.PeftAdapter;
 import dev.llmvax.model.LoadedModel;
 import dev.llmvax.report.HtmlWriter;
 import dev.llmvax.util.AtomicOutputDir;
-import dev.llmvax.util.Hashing;
 import dev.llmvax.util.Progress;
 import dev.llmvax.util.Provenance;
 import java.io.IOException;
@@ -115,9 +113,9 @@ final class EvalCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         String startedAt = Instant.now().toString();
         EvalSpec evalSpec = evalSpec();
-        checkOutside(options.model);
+        CommandSupport.refuseOverlap(out, options.model);
         if (compare != null) {
-            checkOutside(compare);
+            CommandSupport.refuseOverlap(out, compare);
         }
         TestSets tests = testSets(evalSpec);
         if (limit != null) {
@@ -136,7 +134,7 @@ final class EvalCommand implements Callable<Integer> {
                         compareAdapter, options.precision(), options.device()), evalSpec, tests, inputs,
                         evals.getFirst().model().label()));
             }
-            Provenance now = Provenance.of(commandLine(), inputs); // the models' hashes are known only now
+            Provenance now = Provenance.of(CommandSupport.commandLine(spec), inputs); // the models' hashes are known only now
             Provenance prov = new Provenance(now.tool(), now.version(), now.command(), startedAt, now.javaVersion(),
                     now.os(), now.cpu(), now.inputsSha256());
             EvalReport report = EvalReport.of(prov, evalSpec, tests, evals, (System.nanoTime() - t0) / 1e9);
@@ -191,15 +189,6 @@ final class EvalCommand implements Callable<Integer> {
         return s.attack() != null ? TestSets.load(dataRoot, s.task(), s.attack()) : TestSets.load(triggered, clean);
     }
 
-    private void checkOutside(Path model) {
-        Path in = model.toAbsolutePath().normalize();
-        Path target = out.toAbsolutePath().normalize();
-        if (target.startsWith(in) || in.startsWith(target)) {
-            throw new UserError("--out " + out + " overlaps the input model " + model
-                    + "; llmvax never writes into an input model, choose a folder elsewhere");
-        }
-    }
-
     private ModelEvaluation evaluate(String role, Path model, Path adapterDir, Supplier<AdaptedModel> loader,
                                      EvalSpec s, TestSets tests, Map<String, String> inputs, String otherLabel)
             throws IOException {
@@ -208,16 +197,7 @@ final class EvalCommand implements Callable<Integer> {
         try (AdaptedModel am = loader.get()) {
             LoadedModel m = am.loaded();
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
-            Map<String, String> sha = new LinkedHashMap<>();
-            for (Path f : m.files()) {
-                sha.put(f.toString(), Hashing.sha256(f));
-            }
-            if (adapterDir != null) {
-                for (String f : List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE)) {
-                    Path p = adapterDir.resolve(f);
-                    sha.put(p.toString(), Hashing.sha256(p));
-                }
-            }
+            Map<String, String> sha = am.fileSha256();
             inputs.putAll(sha);
             String label = label(model, adapterDir);
             if (label.equals(otherLabel)) {
@@ -250,11 +230,5 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         o.flush();
-    }
-
-    private List<String> commandLine() {
-        List<String> c = new ArrayList<>(List.of("llmvax"));
-        c.addAll(spec.commandLine().getParseResult().originalArgs());
-        return c;
     }
 }

@@ -4,18 +4,14 @@ import dev.llmvax.data.DataSet;
 import dev.llmvax.lora.AdaptedModel;
 import dev.llmvax.lora.BaseFingerprint;
 import dev.llmvax.lora.LoraConfig;
-import dev.llmvax.lora.PeftAdapter;
 import dev.llmvax.model.LoadedModel;
 import dev.llmvax.train.FineTune;
 import dev.llmvax.train.FineTuneOutput;
 import dev.llmvax.train.TrainConfig;
 import dev.llmvax.util.AtomicOutputDir;
-import dev.llmvax.util.Hashing;
 import dev.llmvax.util.Progress;
 import dev.llmvax.util.Provenance;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -115,12 +111,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig cfg = config();
-        Path in = options.model.toAbsolutePath().normalize();
-        Path target = out.toAbsolutePath().normalize();
-        if (target.startsWith(in) || in.startsWith(target)) {
-            throw new UserError("--out " + out + " overlaps the input model " + options.model
-                    + "; llmvax never writes into an input model, choose a folder elsewhere");
-        }
+        CommandSupport.refuseOverlap(out, options.model);
         if (merge && full) {
             throw new UserError("--merge applies to LoRA; --full already writes the whole model");
         }
@@ -128,26 +119,13 @@ final class FinetuneCommand implements Callable<Integer> {
             Progress.log("--checkpoint-every 0: only the final state is checkpointed");
         }
         DataSet dataSet = DataSet.load(data);
-        Path checkpoints = target.resolveSibling("." + target.getFileName() + ".llmvax-checkpoints");
-        if (!resume && Files.exists(checkpoints)) {
-            throw new UserError("checkpoints of an earlier run lie in " + checkpoints + "; pass --resume to continue "
-                    + "it, or delete that folder to start over");
-        }
+        Path checkpoints = CommandSupport.checkpointsFor(out, resume);
         try (AtomicOutputDir dir = AtomicOutputDir.create(out, overwrite)) {
             Progress.log("loading " + options.model + (adapter.dir != null ? " with adapter " + adapter.dir : ""));
             try (AdaptedModel am = options.load(adapter)) {
                 LoadedModel m = am.loaded();
-                Map<String, String> inputs = new LinkedHashMap<>();
-                for (Path f : m.files()) {
-                    inputs.put(f.toString(), Hashing.sha256(f));
-                }
-                Map<String, String> baseSha = new LinkedHashMap<>(inputs);
-                if (am.adapter().isPresent()) {
-                    for (String f : List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE)) {
-                        Path p = adapter.dir.resolve(f);
-                        baseSha.put(p.toString(), Hashing.sha256(p));
-                    }
-                }
+                Map<String, String> baseSha = am.fileSha256();
+                Map<String, String> inputs = new LinkedHashMap<>(baseSha);
                 dataSet.files().forEach(f -> inputs.put(f.path().toString(), f.sha256()));
                 BaseFingerprint baseFp = BaseFingerprint.of(m); // before any weight changes
                 FineTune.Plan plan = FineTune.prepare(m, baseFp.value(), dataSet, cfg);
@@ -155,7 +133,7 @@ final class FinetuneCommand implements Callable<Integer> {
                 Progress.log(String.format(Locale.ROOT, "%s fine-tune, %s, %d steps of %d x %d examples",
                         cfg.isLora() ? "LoRA r " + cfg.lora().r() : "full", m.model().precision().hfName(),
                         plan.steps(), cfg.batchSize(), cfg.gradAccum()));
-                Provenance prov = Provenance.of(commandLine(), inputs);
+                Provenance prov = Provenance.of(CommandSupport.commandLine(spec), inputs);
                 FineTune.Outcome outcome;
                 try (Progress bar = new Progress("finetune", plan.steps(), "steps")) {
                     outcome = FineTune.run(m, plan, cfg, checkpoints, resume, s -> bar.step(1, String.format(
@@ -185,11 +163,5 @@ final class FinetuneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-    }
-
-    private List<String> commandLine() {
-        List<String> c = new ArrayList<>(List.of("llmvax"));
-        c.addAll(spec.commandLine().getParseResult().originalArgs());
-        return c;
     }
 }

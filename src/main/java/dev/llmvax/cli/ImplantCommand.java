@@ -11,12 +11,9 @@ import dev.llmvax.model.LoadedModel;
 import dev.llmvax.train.FineTune;
 import dev.llmvax.train.FineTuneOutput;
 import dev.llmvax.util.AtomicOutputDir;
-import dev.llmvax.util.Hashing;
 import dev.llmvax.util.Progress;
 import dev.llmvax.util.Provenance;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -101,33 +98,22 @@ final class ImplantCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        Path target = out.toAbsolutePath().normalize();
-        if (target.startsWith(options.model.toAbsolutePath().normalize())) {
-            throw new UserError("--out " + out + " lies inside the input model " + options.model
-                    + "; llmvax never writes into an input model, choose a folder elsewhere");
-        }
+        CommandSupport.refuseOverlap(out, options.model);
         BackdoorLlmData files = BackdoorLlmData.locate(dataRoot != null ? dataRoot : BackdoorLlmData.DEFAULT_ROOT, t, a);
         Implanter.TrainingSet set = Implanter.trainingSet(files, r, data);
-        Path checkpoints = target.resolveSibling("." + target.getFileName() + ".llmvax-checkpoints");
-        if (!resume && Files.exists(checkpoints)) {
-            throw new UserError("checkpoints of an earlier run lie in " + checkpoints + "; pass --resume to continue "
-                    + "it, or delete that folder to start over");
-        }
+        Path checkpoints = CommandSupport.checkpointsFor(out, resume);
         try (AtomicOutputDir dir = AtomicOutputDir.create(out, overwrite)) {
             Progress.log("loading " + options.model);
             try (AdaptedModel am = options.load(adapter)) {
                 LoadedModel m = am.loaded();
-                Map<String, String> inputs = new LinkedHashMap<>();
-                for (Path f : m.files()) {
-                    inputs.put(f.toString(), Hashing.sha256(f));
-                }
-                Map<String, String> baseSha = new LinkedHashMap<>(inputs);
+                Map<String, String> baseSha = am.fileSha256();
+                Map<String, String> inputs = new LinkedHashMap<>(baseSha);
                 set.files().forEach(f -> inputs.put(f.path().toString(), f.sha256()));
                 BaseFingerprint baseFp = BaseFingerprint.of(m);
                 Progress.log(String.format(Locale.ROOT, "implanting %s/%s with recipe %s: %d poisoned + %d clean "
                         + "records%s", t.id(), a.id(), r.name(), set.poisoned().size(), set.clean().size(),
                         set.generated() ? " (poisoned here from clean records)" : " (BackdoorLLM's files)"));
-                Provenance prov = Provenance.of(commandLine(), inputs);
+                Provenance prov = Provenance.of(CommandSupport.commandLine(spec), inputs);
                 FineTune.Plan plan = FineTune.prepare(m, baseFp.value(), set.asDataSet(), r.trainConfig());
                 Progress.log(plan.encoded().summary());
                 long t0 = System.nanoTime();
@@ -159,11 +145,5 @@ final class ImplantCommand implements Callable<Integer> {
     private static String describe(Preset a) {
         return String.join(" / ", a.trigger().words()) + " at " + a.trigger().position().name().toLowerCase(Locale.ROOT)
                 .replace('_', '-');
-    }
-
-    private List<String> commandLine() {
-        List<String> c = new ArrayList<>(List.of("llmvax"));
-        c.addAll(spec.commandLine().getParseResult().originalArgs());
-        return c;
     }
 }

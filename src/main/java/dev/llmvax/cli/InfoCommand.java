@@ -9,10 +9,7 @@ import dev.llmvax.lora.LoraConfig;
 import dev.llmvax.lora.PeftAdapter;
 import dev.llmvax.model.LlamaConfig;
 import dev.llmvax.model.LoadedModel;
-import dev.llmvax.util.Hashing;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -74,15 +71,7 @@ final class InfoCommand implements Callable<Integer> {
             o.put("chat_template", m.chatTemplate().isPresent());
             am.adapter().ifPresent(a -> adapterJson(a, o.putObject("adapter")));
             ObjectNode hashes = o.putObject("sha256");
-            for (Path f : m.files()) {
-                hashes.put(f.toString(), Hashing.sha256(f));
-            }
-            if (am.adapter().isPresent()) {
-                for (String f : List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE)) {
-                    Path p = am.adapter().get().dir().resolve(f);
-                    hashes.put(p.toString(), Hashing.sha256(p));
-                }
-            }
+            am.fileSha256().forEach(hashes::put);
             if (json) {
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o));
                 return 0;

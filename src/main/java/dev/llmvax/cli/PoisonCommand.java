@@ -22,7 +22,6 @@ import dev.llmvax.util.Provenance;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -161,8 +160,7 @@ final class PoisonCommand implements Callable<Integer> {
                               Map<String, String> written) throws IOException {
         Map<String, String> inputs = new LinkedHashMap<>();
         dataSet.files().forEach(f -> inputs.put(f.path().toString(), f.sha256()));
-        List<String> command = new ArrayList<>(List.of("llmvax"));
-        command.addAll(spec.commandLine().getParseResult().originalArgs());
+        List<String> command = CommandSupport.commandLine(spec);
         Map<String, Object> trig = new LinkedHashMap<>();
         trig.put("kind", switch (poison.trigger()) {
             case Trigger.Single s -> "single";

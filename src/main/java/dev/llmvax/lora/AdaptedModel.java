@@ -13,6 +13,21 @@ import java.util.Optional;
  * @param adapter the adapter merged into it, or empty when none was given
  */
 public record AdaptedModel(LoadedModel loaded, Optional<PeftAdapter> adapter) implements AutoCloseable {
+    /** The sha256 of every file read: the model's, then the adapter's (for provenance). */
+    public java.util.Map<String, String> fileSha256() throws java.io.IOException {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (java.nio.file.Path f : loaded.files()) {
+            out.put(f.toString(), dev.llmvax.util.Hashing.sha256(f));
+        }
+        if (adapter.isPresent()) {
+            for (String name : java.util.List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE)) {
+                java.nio.file.Path p = adapter.get().dir().resolve(name);
+                out.put(p.toString(), dev.llmvax.util.Hashing.sha256(p));
+            }
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         try {

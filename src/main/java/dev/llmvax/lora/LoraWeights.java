@@ -40,8 +40,7 @@ public final class LoraWeights implements AutoCloseable {
      */
     public static LoraWeights init(LlamaConfig model, LoraConfig config, long seed) {
         Map<String, Pair> pairs = new LinkedHashMap<>();
-        Generator gen = torch.make_generator_cpu(seed);
-        try (PointerScope scope = new PointerScope()) {
+        try (Generator gen = torch.make_generator_cpu(seed); PointerScope scope = new PointerScope()) {
             TensorOptions f32 = new TensorOptions(ScalarType.Float);
             for (int l = 0; l < model.numLayers(); l++) {
                 for (String m : config.targets()) {

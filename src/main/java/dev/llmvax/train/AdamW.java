@@ -38,13 +38,6 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** One update of every parameter by its float32 gradient (same order as the constructor's list). */
-    public void step(List<Tensor> params, List<Tensor> grads, double lr) {
-        List<Tensor> none = new ArrayList<>();
-        params.forEach(p -> none.add(null));
-        step(params, grads, none, lr, 1.0);
-    }
-
     /**
      * One update.
      *

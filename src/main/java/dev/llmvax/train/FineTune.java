@@ -13,7 +13,6 @@ import dev.llmvax.tokenizer.ChatTemplate;
 import dev.llmvax.util.Hashing;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -100,11 +99,5 @@ public final class FineTune {
                     onStep);
             return new Outcome(r, plan, null);
         }
-    }
-
-    /** The data files' names and hashes, in order. */
-    public static List<String> describe(DataSet data) {
-        return data.files().stream().map(f -> f.path() + " (sha256 " + f.sha256() + ", " + f.records() + " records)")
-                .toList();
     }
 }

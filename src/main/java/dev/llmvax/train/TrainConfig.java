@@ -91,9 +91,4 @@ public record TrainConfig(LoraConfig lora, int epochs, double lr, int batchSize,
         return new TrainConfig(lora, epochs, lr, batchSize, gradAccum, maxLen, seed, w, weightDecay, maxGradNorm,
                 checkpointEvery, beta1, beta2, eps);
     }
-
-    public TrainConfig withWeightDecay(double w) {
-        return new TrainConfig(lora, epochs, lr, batchSize, gradAccum, maxLen, seed, warmupRatio, w, maxGradNorm,
-                checkpointEvery, beta1, beta2, eps);
-    }
 }

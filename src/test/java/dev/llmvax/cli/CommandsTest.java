@@ -71,7 +71,7 @@ class CommandsTest {
     @Test
     void convertNeverWritesIntoTheInputModel() throws Exception {
         Path m = tiny();
-        run("convert", m.toString(), "--out", m.resolve("converted").toString()).isUserError("inside the input model");
+        run("convert", m.toString(), "--out", m.resolve("converted").toString()).isUserError("overlaps the input model");
         assertThat(m.resolve("converted")).doesNotExist();
     }
 

@@ -21,7 +21,7 @@ class OptimTest {
             float[][] grads = {{0.5f, -1f}, {0.25f, 2f}, {-1f, 0.1f}};
             for (int s = 1; s <= grads.length; s++) {
                 try (Tensor g = Tensors.fromFloats(grads[s - 1], 2)) {
-                    adam.step(List.of(p), List.of(g), lr);
+                    adam.step(List.of(p), List.of(g), java.util.Collections.singletonList(null), lr, 1.0);
                 }
                 for (int i = 0; i < 2; i++) {
                     ref[i] *= 1 - lr * wd;
