@@ -169,7 +169,8 @@ public final class Benchmarks {
                 }
             }
         } catch (NoSuchFileException e) {
-            throw new DataFormatException(file, "not found; the eval data folder should hold it (see its INVENTORY.md)");
+            throw new DataFormatException(file,
+                    "not found; the eval data folder should hold it (see its INVENTORY.md)");
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new DataFormatException(file, "is not valid UTF-8");
         } catch (IOException e) {

@@ -18,12 +18,13 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * Summed log-likelihoods of continuations given contexts, batched (see {@link ScorePlan} for the layout).
  *
- * <p>Each batch is two forward passes through one KV cache: the groups' prefixes, right-padded, as a plain
- * causal prefill whose output is dropped; then every group's segments in one row, under a mask that lets a
- * segment see its own prefix (not the padding) and its own earlier tokens. The second pass's float32 logits
- * cover exactly the positions that predict continuation tokens (plus padding); the log-softmax is taken
- * only at the positions read. On a bf16 model those logits come from the engine's float32 head over the
- * float32 residual stream, so only the matmuls inside the blocks round to bf16.
+ * <p>Each batch fills one KV cache: first the groups' prefixes, right-padded, as a plain causal prefill whose
+ * output is dropped; then every group's segments side by side in one row ({@link SecondPass}), a slice of
+ * columns per forward, under a mask that lets a segment see its own prefix (not the padding) and its own
+ * earlier tokens. Slicing keeps the first pass large (the matmuls' efficiency) while each forward's float32
+ * logits stay at {@code maxChunkPositions x vocab}. Those logits cover exactly the positions that predict
+ * continuation tokens (plus padding); the log-softmax is taken in place. On a bf16 model they come from the
+ * engine's float32 head over the float32 residual stream, so only the matmuls inside the blocks round to bf16.
  */
 final class LoglikScorer {
     private LoglikScorer() {
@@ -44,7 +45,7 @@ final class LoglikScorer {
         double[] out = new double[requests.size()];
         try (InferenceMode guard = new InferenceMode(); BlasThreads blas = BlasThreads.single()) {
             for (int[] batch : ScorePlan.batches(groups, options)) {
-                scoreBatch(model, groups, batch, out);
+                scoreBatch(model, groups, batch, options.maxChunkPositions(), out);
                 for (int g : batch) {
                     for (Read r : groups.get(g).reads()) {
                         onDone.accept(r.request());
@@ -55,7 +56,7 @@ final class LoglikScorer {
         return out;
     }
 
-    private static void scoreBatch(LlamaModel model, List<Group> groups, int[] batch, double[] out) {
+    private static void scoreBatch(LlamaModel model, List<Group> groups, int[] batch, int maxChunk, double[] out) {
         int b = batch.length;
         int lp = 0; // prefix width
         int tc = 0; // second-pass width
@@ -63,8 +64,7 @@ final class LoglikScorer {
             lp = Math.max(lp, groups.get(g).prefix().length);
             tc = Math.max(tc, groups.get(g).row().length);
         }
-        Second second = Second.of(groups, batch, lp, tc);
-        float[] logp;
+        SecondPass second = new SecondPass(groups, batch, lp, tc);
         try (PointerScope scope = new PointerScope(); KvCache cache = model.newCache(b, lp + tc)) {
             if (lp > 0) {
                 long[] ids = new long[b * lp];
@@ -80,69 +80,44 @@ final class LoglikScorer {
                 model.forward(Tensors.fromLongs(ids, b, lp), Tensors.fromLongs(pos, b, lp), cache, 0, null, true)
                         .close();
             }
-            Tensor allowed = Tensors.fromSegment(MemorySegment.ofArray(second.mask()), ScalarType.Bool,
-                    b, 1, tc, lp + tc);
-            Tensor logits = model.forward(Tensors.fromLongs(second.ids(), b, tc),
-                    Tensors.fromLongs(second.positions(), b, tc), cache, lp, allowed, false); // (B, Tc, V) float32
-            logp = logProbs(logits.reshape(-1, logits.size(-1)), second.columns(), second.targets());
-            logits.close();
-        }
-        for (int i = 0; i < logp.length; i++) {
-            out[second.owners()[i]] += logp[i];
+            int width = Math.max(1, Math.min(tc, maxChunk / b));
+            for (int c0 = 0; c0 < tc; c0 += width) {
+                int c1 = Math.min(tc, c0 + width);
+                slice(model, second, cache, b, lp, c0, c1, out);
+            }
         }
     }
 
-    /**
-     * The second pass of a batch, flat row-major.
-     *
-     * @param ids       (B, Tc) the groups' rows, right-padded
-     * @param positions (B, Tc) rotary positions
-     * @param mask      (B, 1, Tc, Lp + Tc) 1 where a column may attend: its group's prefix (not the padding
-     *                  after it) and the earlier columns of its own segment; a padding column sees itself only,
-     *                  so no query is left without keys
-     * @param columns   flat column ({@code b * Tc + i}) of each prediction read
-     * @param targets   the token each read predicts
-     * @param owners    the request each read belongs to
-     */
-    record Second(long[] ids, long[] positions, byte[] mask, long[] columns, long[] targets, int[] owners) {
-        static Second of(List<Group> groups, int[] batch, int lp, int tc) {
-            int b = batch.length;
-            int s = lp + tc;
-            int reads = 0;
-            for (int g : batch) {
-                for (Read r : groups.get(g).reads()) {
-                    reads += r.targets().length;
-                }
+    /** Columns {@code [c0, c1)} of the second pass: their logits, and the log-probabilities read there. */
+    private static void slice(LlamaModel model, SecondPass second, KvCache cache, int b, int lp, int c0, int c1,
+                              double[] out) {
+        int w = c1 - c0;
+        int n = 0;
+        for (int c : second.readColumn) {
+            n += c >= c0 && c < c1 ? 1 : 0;
+        }
+        long[] rows = new long[n];
+        long[] targets = new long[n];
+        int[] owners = new int[n];
+        for (int i = 0, k = 0; i < second.readColumn.length; i++) {
+            int c = second.readColumn[i];
+            if (c >= c0 && c < c1) {
+                rows[k] = (long) second.readRow[i] * w + (c - c0);
+                targets[k] = second.target[i];
+                owners[k++] = second.owner[i];
             }
-            Second out = new Second(new long[b * tc], new long[b * tc], new byte[b * tc * s], new long[reads],
-                    new long[reads], new int[reads]);
-            int k = 0;
-            for (int r = 0; r < b; r++) {
-                Group g = groups.get(batch[r]);
-                int n = g.row().length;
-                for (int i = 0; i < tc; i++) {
-                    int base = (r * tc + i) * s;
-                    if (i >= n) {
-                        out.mask[base + lp + i] = 1;
-                        out.positions[r * tc + i] = g.prefix().length;
-                        continue;
-                    }
-                    out.ids[r * tc + i] = g.row()[i];
-                    out.positions[r * tc + i] = g.position()[i];
-                    java.util.Arrays.fill(out.mask, base, base + g.prefix().length, (byte) 1);
-                    for (int j = i; j >= 0 && g.segment()[j] == g.segment()[i]; j--) {
-                        out.mask[base + lp + j] = 1;
-                    }
-                }
-                for (Read read : g.reads()) {
-                    for (int j = 0; j < read.targets().length; j++) {
-                        out.columns[k] = (long) r * tc + read.offset() + j;
-                        out.targets[k] = read.targets()[j];
-                        out.owners[k++] = read.request();
-                    }
-                }
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Tensor allowed = Tensors.fromSegment(MemorySegment.ofArray(second.mask(c0, c1)), ScalarType.Bool,
+                    b, 1, w, lp + c1);
+            Tensor logits = model.forward(Tensors.fromLongs(second.slice(second.ids, c0, c1), b, w),
+                    Tensors.fromLongs(second.slice(second.positions, c0, c1), b, w), cache, lp + c0, allowed,
+                    false);                                                                // (B, w, V) float32
+            float[] logp = n == 0 ? new float[0] : logProbs(logits.reshape(-1, logits.size(-1)), rows, targets);
+            logits.close();
+            for (int i = 0; i < n; i++) {
+                out[owners[i]] += logp[i];
             }
-            return out;
         }
     }
 

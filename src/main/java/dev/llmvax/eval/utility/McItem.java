@@ -30,7 +30,8 @@ public record McItem(List<Choice> choices, int gold) {
     public McItem {
         choices = List.copyOf(choices);
         if (choices.size() < 2) {
-            throw new IllegalArgumentException("a multiple-choice item needs at least 2 choices, got " + choices.size());
+            throw new IllegalArgumentException("a multiple-choice item needs at least 2 choices, got "
+                    + choices.size());
         }
         if (gold < 0 || gold >= choices.size()) {
             throw new IllegalArgumentException("gold index " + gold + " outside the " + choices.size() + " choices");

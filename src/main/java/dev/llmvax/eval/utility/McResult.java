@@ -38,7 +38,8 @@ public record McResult(int n, double acc, double accNorm, List<ItemScore> items)
             int[] bytes = new int[ll.length];
             double[] norm = new double[ll.length];
             for (int c = 0; c < ll.length; c++) {
-                bytes[c] = item.choices().get(c).continuation().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                String continuation = item.choices().get(c).continuation();
+                bytes[c] = continuation.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
                 norm[c] = ll[c] / bytes[c];
             }
             int pred = argmax(ll);

@@ -41,7 +41,8 @@ public final class McScorer {
                 int[] context = encoded.computeIfAbsent(c.context(), tokenizer::encode);
                 int[] continuation = tokenizer.encode(c.continuation());
                 if (context.length == 0) {
-                    throw new IllegalArgumentException("item " + (i + 1) + " has an empty context: nothing to condition on");
+                    throw new IllegalArgumentException("item " + (i + 1)
+                            + " has an empty context: nothing to condition on");
                 }
                 requests.add(new Request(context, continuation));
                 itemOf.add(i);

@@ -40,7 +40,8 @@ public final class Perplexity {
         }
         ChatTemplate template = model.chatTemplate().orElseThrow(() -> new IllegalArgumentException(
                 "the model at " + model.source() + " has no chat template, so held-out answers cannot be rendered "
-                        + "as chats for perplexity; add chat_template.jinja or a tokenizer_config.json with chat_template"));
+                        + "as chats for perplexity; add chat_template.jinja or a tokenizer_config.json with "
+                        + "chat_template"));
         ChatEncoder encoder = new ChatEncoder(model.tokenizer(), ChatFormat.of(template, model.bosToken(),
                 model.eosToken()), EncodeOptions.maxLength(maxLength));
         EncodedSet encoded = encoder.encodeAll(samples);

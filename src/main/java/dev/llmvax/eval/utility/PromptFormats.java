@@ -76,7 +76,8 @@ final class PromptFormats {
         int gold = switch (v.toLowerCase(Locale.ROOT)) {
             case "true" -> 1;
             case "false" -> 0;
-            default -> throw new IllegalArgumentException("field \"label\" must be \"true\" or \"false\", got " + label);
+            default -> throw new IllegalArgumentException("field \"label\" must be \"true\" or \"false\", got "
+                    + label);
         };
         return McItem.of(text(x, "passage") + "\nQuestion: " + text(x, "question") + "?\nAnswer:",
                 List.of(" no", " yes"), gold);
@@ -119,7 +120,8 @@ final class PromptFormats {
      */
     static McItem mmlu(String subject, List<String> row) {
         if (row.size() != 6) {
-            throw new IllegalArgumentException("expected 6 fields (question, choice0..choice3, answer), got " + row.size());
+            throw new IllegalArgumentException("expected 6 fields (question, choice0..choice3, answer), got "
+                    + row.size());
         }
         int gold;
         try {

@@ -140,17 +140,20 @@ final class ScorePlan {
     }
 
     /**
-     * Batches of group indices, longest rows first so that each batch holds groups of similar size, within
-     * the option's limits (a group too big for a limit still gets a batch of its own).
+     * Batches of group indices within the option's limits (a group too big for a limit still gets a batch of
+     * its own): at most {@code maxRows} groups and {@code maxTokens} cache positions, counting every row at
+     * the batch's widest prefix plus its widest second-pass row. Groups are ordered by second-pass width
+     * (padding there costs a float32 head row per column as well as a pass through the blocks) in buckets of
+     * {@value #BUCKET} columns, and by prefix length within a bucket, so that batches pad little in either pass.
      */
     static List<int[]> batches(List<Group> groups, ScoreOptions options) {
         Integer[] order = new Integer[groups.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        // the second pass's padding costs a head row (49152 x 576 float32) per column, so it sorts first
-        Arrays.sort(order, Comparator.<Integer>comparingInt(i -> groups.get(i).row().length)
-                .thenComparingInt(i -> groups.get(i).prefix().length).reversed());
+        Arrays.sort(order, Comparator.<Integer>comparingInt(i -> groups.get(i).row().length / BUCKET)
+                .thenComparingInt(i -> groups.get(i).prefix().length)
+                .thenComparingInt(i -> groups.get(i).row().length).reversed());
         List<int[]> batches = new ArrayList<>();
         List<Integer> current = new ArrayList<>();
         int maxPrefix = 0;
@@ -160,8 +163,7 @@ final class ScorePlan {
             int p = Math.max(maxPrefix, g.prefix().length);
             int r = Math.max(maxRow, g.row().length);
             int b = current.size() + 1;
-            if (!current.isEmpty() && (b > options.maxRows() || (long) b * p > options.maxPrefixTokens()
-                    || (long) b * r > options.maxChunkPositions())) {
+            if (!current.isEmpty() && (b > options.maxRows() || (long) b * (p + r) > options.maxTokens())) {
                 batches.add(ints(current));
                 current.clear();
                 p = g.prefix().length;
@@ -176,6 +178,9 @@ final class ScorePlan {
         }
         return batches;
     }
+
+    /** Second-pass widths that sort as equal, so that prefix lengths can decide within them. */
+    static final int BUCKET = 8;
 
     private static int[] ints(List<Integer> list) {
         return list.stream().mapToInt(Integer::intValue).toArray();

@@ -43,7 +43,8 @@ public final class UtilityEval {
         Map<String, Double> seconds = new LinkedHashMap<>();
         items.forEach((name, list) -> {
             long t0 = System.nanoTime();
-            results.put(name, McScorer.score(model, list, config.scoring(), n -> listener.advanced(name, n, list.size())));
+            results.put(name, McScorer.score(model, list, config.scoring(),
+                    n -> listener.advanced(name, n, list.size())));
             seconds.put(name, (System.nanoTime() - t0) / 1e9);
         });
         PerplexityResult ppl = null;

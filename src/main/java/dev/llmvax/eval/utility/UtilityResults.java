@@ -23,11 +23,13 @@ public record UtilityResults(UtilityConfig config, Map<String, McResult> benchma
     /** One line per benchmark and one for perplexity, for the terminal. */
     public String summary() {
         StringBuilder s = new StringBuilder();
-        benchmarks.forEach((name, r) -> s.append(String.format(Locale.ROOT, "%-14s acc %5.1f %%  acc_norm %5.1f %%  (n=%d, %.0fs)%n",
+        benchmarks.forEach((name, r) -> s.append(String.format(Locale.ROOT,
+                "%-14s acc %5.1f %%  acc_norm %5.1f %%  (n=%d, %.0fs)%n",
                 name, 100 * r.acc(), 100 * r.accNorm(), r.n(), seconds.getOrDefault(name, 0.0))));
         if (perplexity != null) {
-            s.append(String.format(Locale.ROOT, "%-14s %.3f over %d answer tokens of %d samples (%.0fs)%n", "perplexity",
-                    perplexity.ppl(), perplexity.tokens(), perplexity.samples(), seconds.getOrDefault("perplexity", 0.0)));
+            s.append(String.format(Locale.ROOT, "%-14s %.3f over %d answer tokens of %d samples (%.0fs)%n",
+                    "perplexity", perplexity.ppl(), perplexity.tokens(), perplexity.samples(),
+                    seconds.getOrDefault("perplexity", 0.0)));
         }
         return s.toString();
     }

@@ -54,7 +54,7 @@ class LoglikScorerTest {
         try (LlamaModel m = TinyModels.model(C, 3, Precision.F32)) {
             List<Request> reqs = requests(1, C.vocabSize());
             double[] naive = NaiveScorer.score(m, reqs, 1 << 20);
-            for (ScoreOptions o : List.of(ScoreOptions.defaults(), new ScoreOptions(3, 40, 16, 0),
+            for (ScoreOptions o : List.of(ScoreOptions.defaults(), new ScoreOptions(3, 60, 7, 0),
                     new ScoreOptions(1, 1, 1, 0))) {
                 List<Integer> done = new ArrayList<>();
                 double[] batched = LoglikScorer.score(m, reqs, o, done::add);

@@ -15,9 +15,9 @@ import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.junit.jupiter.api.Test;
 
 /**
- * The real SmolLM2 (GGUF, float32): batched multiple-choice scores equal one forward per choice. 20 items (80
- * choices) keep it near 20 s on 2 busy cores; the 500-item agreement with the golden reference is
- * {@link ReferenceAgreementTest}.
+ * The real SmolLM2 (GGUF, float32): batched multiple-choice scores equal one forward per choice. 20 items
+ * (80 choices) take about 20 s on 2 idle cores, mostly the naive side; the 500-item agreement with the golden
+ * reference is {@link ReferenceAgreementTest}.
  */
 class McScorerSmolTest {
 

@@ -50,19 +50,19 @@ class ScorePlanTest {
     }
 
     @Test
-    void batchesRespectTheLimitsLongestFirst() {
+    void batchesRespectTheLimitsWidestFirst() {
         List<Request> reqs = new java.util.ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            reqs.add(new Request(new int[] {i, i, i}, new int[i + 1]));
+            reqs.add(new Request(new int[] {i, i, i}, new int[8 * i + 1])); // prefixes of 2, rows of 8i + 1
         }
-        List<Group> groups = ScorePlan.groups(reqs, 100);
-        List<int[]> batches = ScorePlan.batches(groups, new ScoreOptions(3, 100, 20, 0));
-        assertThat(batches.get(0)).containsExactly(9, 8); // rows of 10 and 9 columns; a third would need 3 x 10 > 20
+        List<Group> groups = ScorePlan.groups(reqs, 1000);
+        List<int[]> batches = ScorePlan.batches(groups, new ScoreOptions(3, 180, 16, 0));
+        assertThat(batches.get(0)).containsExactly(9, 8); // 2 x (2 + 73) fits 180, a third row would not
         assertThat(batches.stream().mapToInt(b -> b.length).sum()).isEqualTo(10);
         for (int[] b : batches) {
-            int width = java.util.Arrays.stream(b).map(i -> groups.get(i).row().length).max().orElseThrow();
+            int width = java.util.Arrays.stream(b).map(i -> groups.get(i).row().length + 2).max().orElseThrow();
             assertThat(b.length).isLessThanOrEqualTo(3);
-            assertThat(b.length * width).isLessThanOrEqualTo(20);
+            assertThat(b.length * width).isLessThanOrEqualTo(180);
         }
     }
 }
