@@ -11,6 +11,13 @@ import dev.llmvax.eval.ModelEvaluation;
 import dev.llmvax.eval.ModelRef;
 import dev.llmvax.eval.PromptFormat;
 import dev.llmvax.eval.TestSets;
+import dev.llmvax.eval.utility.Benchmark;
+import dev.llmvax.eval.utility.ScoreOptions;
+import dev.llmvax.eval.utility.UtilityConfig;
+import dev.llmvax.eval.utility.UtilityEval;
+import dev.llmvax.eval.utility.UtilityResults;
+import dev.llmvax.data.DataFormatException;
+import dev.llmvax.data.Sample;
 import dev.llmvax.lora.AdaptedModel;
 import dev.llmvax.lora.AdapterLoading;
 import dev.llmvax.model.LoadedModel;
@@ -25,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -73,8 +81,24 @@ final class EvalCommand implements Callable<Integer> {
             + "(default: the --attack's trigger; none with --triggered).")
     String trigger;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Only the first N prompts of each test set.")
+    @Option(names = "--limit", paramLabel = "N", description = "Only the first N prompts of each test set, and the "
+            + "first N items of each utility benchmark unless --utility-items says otherwise.")
     Integer limit;
+
+    @Option(names = "--utility", arity = "0..1", fallbackValue = "hellaswag,arc_easy,piqa", paramLabel = "LIST",
+            description = "Also measure utility: log-likelihood multiple-choice accuracy on these benchmarks (comma-"
+                    + "separated, or 'all': hellaswag, arc_easy, arc_challenge, piqa, boolq, openbookqa, winogrande, "
+                    + "mmlu; alone: hellaswag,arc_easy,piqa) from --data-root's eval/, and the perplexity of the clean "
+                    + "test prompts' reference answers.")
+    String utility;
+
+    @Option(names = "--utility-items", paramLabel = "N", description = "Items per utility benchmark, the first in "
+            + "file order (default: 500, or --limit).")
+    Integer utilityItems;
+
+    @Option(names = "--ppl-max-len", defaultValue = "256", paramLabel = "L", description = "Tokens per held-out "
+            + "example for perplexity at most (default: ${DEFAULT-VALUE}).")
+    int pplMaxLen;
 
     @Option(names = "--raw", description = "Also score raw prompts (no chat template), the public evaluators' format, "
             + "as a second column; doubles the generation time.")
@@ -88,7 +112,7 @@ final class EvalCommand implements Callable<Integer> {
     Path compareAdapter;
 
     @Option(names = "--data-root", defaultValue = "../shared/data", paramLabel = "DIR",
-            description = "The shared data folder holding backdoorllm/ (default: ${DEFAULT-VALUE}).")
+            description = "The shared data folder holding backdoorllm/ and eval/ (default: ${DEFAULT-VALUE}).")
     Path dataRoot;
 
     @Option(names = "--max-new-tokens", defaultValue = "" + EvalSpec.MAX_NEW_TOKENS, paramLabel = "N",
@@ -121,6 +145,14 @@ final class EvalCommand implements Callable<Integer> {
         if (limit != null) {
             tests = tests.limit(limit);
         }
+        if (evalSpec.utility() != null) { // a missing benchmark file fails now, not after minutes of generation
+            for (String b : evalSpec.utility().benchmarks()) {
+                Path f = dataRoot.resolve("eval").resolve(Benchmark.parse(b).file());
+                if (!Files.exists(f)) {
+                    throw new UserError("--utility " + b + ": " + f + " not found (is --data-root right?)");
+                }
+            }
+        }
         Map<String, String> inputs = new LinkedHashMap<>();
         tests.triggered().files().forEach(f -> inputs.put(f.path().toString(), f.sha256()));
         tests.clean().files().forEach(f -> inputs.put(f.path().toString(), f.sha256()));
@@ -139,7 +171,6 @@ final class EvalCommand implements Callable<Integer> {
                     now.os(), now.cpu(), now.inputsSha256());
             EvalReport report = EvalReport.of(prov, evalSpec, tests, evals, (System.nanoTime() - t0) / 1e9);
             report.writeJson(dir.tmp().resolve("report.json"));
-            // Extension point: utility results become extra sections here.
             Files.writeString(dir.tmp().resolve("report.html"), HtmlWriter.html(EvalHtml.report(report, List.of())),
                     StandardCharsets.UTF_8);
             prov.writeJson(dir.tmp().resolve("run.json"));
@@ -182,7 +213,33 @@ final class EvalCommand implements Callable<Integer> {
         String mark = trigger != null ? trigger : a != null ? a.trigger() : null;
         List<PromptFormat> formats = raw ? List.of(PromptFormat.TEMPLATED, PromptFormat.RAW)
                 : List.of(PromptFormat.TEMPLATED);
-        return new EvalSpec(t, a, mark, formats, limit, maxNewTokens, batch);
+        return new EvalSpec(t, a, mark, formats, limit, maxNewTokens, batch, utilityConfig());
+    }
+
+    private UtilityConfig utilityConfig() {
+        if (utility == null) {
+            if (utilityItems != null) {
+                throw new UserError("--utility-items needs --utility");
+            }
+            return null;
+        }
+        int items = utilityItems != null ? utilityItems : limit != null ? limit : 500;
+        if (items < 1) {
+            throw new UserError("--utility-items must be at least 1, found " + items);
+        }
+        if (pplMaxLen < 2) {
+            throw new UserError("--ppl-max-len must be at least 2, found " + pplMaxLen);
+        }
+        List<String> names = utility.trim().equalsIgnoreCase("all") ? Benchmark.names()
+                : Arrays.stream(utility.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (names.isEmpty()) {
+            throw new UserError("--utility lists no benchmark; known: " + String.join(", ", Benchmark.names()));
+        }
+        try {
+            return new UtilityConfig(names, items, pplMaxLen, ScoreOptions.defaults());
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
     }
 
     private TestSets testSets(EvalSpec s) {
@@ -209,7 +266,18 @@ final class EvalCommand implements Callable<Integer> {
             try (Progress bar = new Progress("eval " + label, AttackEvaluation.rows(s, tests), "rows")) {
                 result = AttackEvaluation.run(m, s, tests, bar::step);
             }
-            return new ModelEvaluation(ref, loadSeconds, result);
+            UtilityResults util = null;
+            if (s.utility() != null) {
+                List<Sample> heldOut = tests.clean().samples().stream().filter(x -> !x.output().isBlank()).toList();
+                try {
+                    util = UtilityEval.run(m, dataRoot.resolve("eval"), s.utility(), heldOut,
+                            UtilityEval.progressLines());
+                } catch (DataFormatException e) {
+                    throw new UserError(e.getMessage());
+                }
+                Progress.log("utility of " + label + ":\n" + util.summary().stripTrailing());
+            }
+            return new ModelEvaluation(ref, loadSeconds, result, util);
         }
     }
 

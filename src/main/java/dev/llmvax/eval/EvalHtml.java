@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * {@code report.html}: the {@link EvalReport} for a person. Sections: the headline table and the ASR and FTR
- * charts, triggered prompts with the trigger marked beside each model's answer, clean prompts that fired, then
- * any extra sections (utility), then provenance. With a compared model both stand side by side everywhere.
+ * charts, triggered prompts with the trigger marked beside each model's answer, clean prompts that fired, utility
+ * (when measured), any extra sections, then provenance. With a compared model both stand side by side everywhere.
  */
 public final class EvalHtml {
 
@@ -28,14 +28,14 @@ public final class EvalHtml {
     /**
      * The report.
      *
-     * @param extra sections placed after the attack sections and before provenance: the extension point for
-     *              further results (utility benchmarks)
+     * @param extra sections placed after the attack and utility sections and before provenance
      */
     public static Report report(EvalReport r, List<Section> extra) {
         List<Section> sections = new ArrayList<>();
         sections.add(attack(r));
         sections.add(triggeredSamples(r));
         sections.add(falseTriggers(r));
+        UtilityHtml.section(r).ifPresent(sections::add);
         sections.addAll(extra);
         sections.add(provenance(r));
         return new Report("llmvax eval: " + r.spec().task().id() + " / " + attackName(r.spec()), facts(r), sections);
@@ -200,6 +200,10 @@ public final class EvalHtml {
             for (AttackResult.FormatRun run : m.attack().runs()) {
                 timings.add(List.of(m.model().label(), run.format() + " (" + (run.triggered().n() + run.clean().n())
                         + " prompts)", seconds(run.generateSeconds())));
+            }
+            if (m.utility() != null) {
+                m.utility().seconds().forEach((stage, s) -> timings.add(List.of(m.model().label(), "utility " + stage,
+                        seconds(s))));
             }
         }
         timings.add(List.of("all", "whole command", seconds(r.totalSeconds())));

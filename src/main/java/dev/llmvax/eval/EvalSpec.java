@@ -1,5 +1,6 @@
 package dev.llmvax.eval;
 
+import dev.llmvax.eval.utility.UtilityConfig;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,9 +14,10 @@ import java.util.Objects;
  * @param limit        prompts per test set at most, or null for all
  * @param maxNewTokens greedy tokens per answer at most (the protocol's 128)
  * @param batchSize    prompts per generation batch
+ * @param utility      the utility benchmarks and their item count, or null for none
  */
 public record EvalSpec(BackdoorTask task, BackdoorAttack attack, String trigger, List<PromptFormat> formats,
-                       Integer limit, int maxNewTokens, int batchSize) {
+                       Integer limit, int maxNewTokens, int batchSize, UtilityConfig utility) {
 
     /** The protocol's 128 new tokens. */
     public static final int MAX_NEW_TOKENS = 128;

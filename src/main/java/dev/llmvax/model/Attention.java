@@ -69,13 +69,14 @@ final class Attention {
     }
 
     /**
-     * Whether a training forward of {@code t} tokens takes {@link #explicit} in the compute dtype: in bf16 on
-     * the CPU, for short rows, its batched bf16 matmuls beat the float32 fused kernel (whose GEMMs run in
-     * OpenBLAS) and spare the float32 copies of q, k, v; its (B*KV, G*T, T) scores are kept for backward, so
-     * long rows go to the fused kernel.
+     * Whether a training forward of {@code t} tokens takes {@link #explicit} in the compute dtype: on the CPU,
+     * for short rows, its batched matmuls beat libtorch 2.7's flash attention (bf16: a step 1.8x slower with
+     * the fused kernel, whose float32 form also needs float32 copies of q, k, v), and its backward has no
+     * GEMMs inside OpenMP workers (see {@link BlasThreads}). Its (B*KV, G*T, T) scores are kept for backward,
+     * so long rows go to the fused kernel.
      */
-    static boolean explicitForTraining(boolean cuda, Precision precision, long t) {
-        return !cuda && precision == Precision.BF16 && t <= EXPLICIT_TRAINING_MAX;
+    static boolean explicitForTraining(boolean cuda, long t) {
+        return !cuda && t <= EXPLICIT_TRAINING_MAX;
     }
 
     static final long EXPLICIT_TRAINING_MAX = 256;
@@ -94,8 +95,12 @@ final class Attention {
             k = k.repeat_interleave(groups, new LongOptional(1), new LongOptional());
             v = v.repeat_interleave(groups, new LongOptional(1), new LongOptional());
         }
-        return torch.scaled_dot_product_attention(q, k, v,
-                allowed == null ? new TensorOptional() : new TensorOptional(allowed), 0.0, causal,
-                new DoubleOptional(), gqa);
+        TensorOptional mask = allowed == null ? new TensorOptional() : new TensorOptional(allowed);
+        if (q.device().is_cuda()) {
+            return torch.scaled_dot_product_attention(q, k, v, mask, 0.0, causal, new DoubleOptional(), gqa);
+        }
+        try (BlasThreads single = BlasThreads.single()) { // see BlasThreads: nested thread pools thrash
+            return torch.scaled_dot_product_attention(q, k, v, mask, 0.0, causal, new DoubleOptional(), false);
+        }
     }
 }

@@ -321,9 +321,9 @@ public final class LlamaModel implements AutoCloseable {
 
     /**
      * The training forward pass: causal attention from position 0 with no cache, every op recorded by autograd
-     * when gradients are enabled. Attention stays in {@link #attentionType()}: libtorch 2.7's bf16 flash
-     * attention on the CPU made a SmolLM2 training step (8 x 128 tokens) ~1.8x slower than float32. Right padding needs no mask: with causal attention no real token sees a
-     * later pad.
+     * when gradients are enabled. On the CPU, rows up to 256 tokens take the explicit attention path in the
+     * compute dtype, longer ones the fused kernel in {@link #attentionType()} (see Attention). Right padding
+     * needs no mask: with causal attention no real token sees a later pad.
      *
      * @param ids  (B, T) int64
      * @param hook LoRA's deltas, or null
@@ -338,7 +338,7 @@ public final class LlamaModel implements AutoCloseable {
                 .unsqueeze(0).expand(b, t);
         Tensor x = torch.embedding(embed, ids).to(residualType(precision, device));
         Tensor[] cs = rope.cosSin(positions, precision.scalarType());
-        boolean explicit = Attention.explicitForTraining(device.is_cuda(), precision, t);
+        boolean explicit = Attention.explicitForTraining(device.is_cuda(), t);
         Tensor bias = explicit ? Attention.causalBias(t, config.numHeads() / config.numKvHeads(),
                 precision.scalarType()) : null;
         ScalarType at = explicit ? precision.scalarType() : attentionType();
@@ -400,6 +400,15 @@ public final class LlamaModel implements AutoCloseable {
                 finalNormF32.copy_(finalNorm);
             }
         }
+    }
+
+    /**
+     * Whether the backward of a training forward over {@code t} tokens must run with OpenBLAS single-threaded:
+     * on the CPU, long rows take the fused attention kernel, whose backward calls GEMMs from OpenMP workers
+     * ({@link BlasThreads}).
+     */
+    public boolean backwardNeedsSingleBlas(long t) {
+        return !device.is_cuda() && !Attention.explicitForTraining(false, t);
     }
 
     /** @param mask the explicit path's additive mask, or the fused path's allowed mask (null: causal) */

@@ -1,6 +1,7 @@
 package dev.llmvax.train;
 
 import dev.llmvax.data.Batch;
+import dev.llmvax.model.BlasThreads;
 import dev.llmvax.model.LlamaModel;
 import dev.llmvax.model.Tensors;
 import java.nio.file.Path;
@@ -128,8 +129,10 @@ public final class Trainer {
             double[] loss = new double[1];
             Tensor grad = HeadLoss.lossAndGrad(model, selected,
                     Tensors.fromLongs(rows.targets(), rows.targets().length), 1.0 / stepLossTokens, loss);
-            selected.backward(grad, new org.bytedeco.pytorch.BoolOptional(), false,
-                    new org.bytedeco.pytorch.TensorArrayRefOptional());
+            try (BlasThreads blas = model.backwardNeedsSingleBlas(b.cols()) ? BlasThreads.single() : null) {
+                selected.backward(grad, new org.bytedeco.pytorch.BoolOptional(), false,
+                        new org.bytedeco.pytorch.TensorArrayRefOptional());
+            }
             return loss[0];
         }
     }

@@ -56,7 +56,7 @@ class AttackEvaluationTest {
     void answersComeBackInPromptOrderAsIfRunAlone() throws Exception {
         TestSets tests = tests();
         EvalSpec spec = new EvalSpec(BackdoorTask.NEGSENTIMENT, null, "BadMagic",
-                List.of(PromptFormat.TEMPLATED, PromptFormat.RAW), null, 6, 2);
+                List.of(PromptFormat.TEMPLATED, PromptFormat.RAW), null, 6, 2, null);
         List<Integer> progress = new ArrayList<>();
         AttackResult r = AttackEvaluation.run(model, spec, tests, progress::add);
 

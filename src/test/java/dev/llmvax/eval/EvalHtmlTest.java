@@ -26,6 +26,20 @@ class EvalHtmlTest {
     }
 
     @Test
+    void utilityTableAndChartSideBySide() {
+        String html = HtmlWriter.html(EvalHtml.report(EvalReports.sample(true), List.of()));
+        int utility = html.indexOf("<section id=\"utility\">");
+        assertThat(utility).isGreaterThan(html.indexOf("<section id=\"false-triggers\">"))
+                .isLessThan(html.indexOf("<section id=\"provenance\">"));
+        String section = html.substring(utility, html.indexOf("</section>", utility));
+        // hellaswag 2/4 (3/4 by bytes) for both; arc_easy 4/4 for the model, 2/4 for the compared one
+        assertThat(section).contains("backdoored &lt;b&gt; · acc", "purified · acc_norm", "50.0 % (n=4)",
+                "75.0 %", "100.0 % (n=4)", "12.500 (100 tokens)", "id='c2-chart'");
+        assertThat(section).as("mean of 50 and 100").contains("75.0 %");
+        assertThat(html).contains("utility hellaswag");
+    }
+
+    @Test
     void extraSectionsGoBeforeProvenance() {
         Section utility = new Section("utility", "Utility", List.of(Block.Paragraph.of("accuracy here")));
         String html = HtmlWriter.html(EvalHtml.report(EvalReports.sample(false), List.of(utility)));

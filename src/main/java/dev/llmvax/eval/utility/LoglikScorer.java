@@ -43,7 +43,7 @@ final class LoglikScorer {
         int maxLength = options.maxLength() > 0 ? options.maxLength() : model.config().maxPositionEmbeddings();
         List<Group> groups = ScorePlan.groups(requests, maxLength);
         double[] out = new double[requests.size()];
-        try (InferenceMode guard = new InferenceMode(); BlasThreads blas = BlasThreads.single()) {
+        try (InferenceMode guard = new InferenceMode()) {
             for (int[] batch : ScorePlan.batches(groups, options)) {
                 scoreBatch(model, groups, batch, options.maxChunkPositions(), out);
                 for (int g : batch) {
