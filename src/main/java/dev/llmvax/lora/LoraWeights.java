@@ -62,6 +62,19 @@ public final class LoraWeights implements AutoCloseable {
         return config;
     }
 
+    /** An independent copy (same config, cloned factors): training the copy leaves this adapter as it is. */
+    public LoraWeights copy() {
+        Map<String, Pair> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Pair> e : pairs.entrySet()) {
+            Tensor a = e.getValue().a().clone();
+            Tensor b = e.getValue().b().clone();
+            a.retainReference(); // owned by the copy, not by any PointerScope the caller has open
+            b.retainReference();
+            out.put(e.getKey(), new Pair(a, b));
+        }
+        return new LoraWeights(config, out);
+    }
+
     /** Module path to factors, in layer then {@link LoraConfig#MODULES} order. */
     public Map<String, Pair> pairs() {
         return pairs;

@@ -82,9 +82,23 @@ public final class FineTune {
      */
     public static Outcome run(LoadedModel model, Plan plan, TrainConfig cfg, Path checkpoints, boolean resume,
                               Consumer<StepStats> onStep) {
+        return run(model, plan, cfg, null, checkpoints, resume, onStep);
+    }
+
+    /**
+     * {@link #run(LoadedModel, Plan, TrainConfig, Path, boolean, Consumer)} continuing {@code start}, an existing
+     * adapter over the model (adapter-only models: the purifier's variants and repair go on training the
+     * suspicious adapter). {@code start} is copied, not changed; its shape must be {@code cfg.lora()}'s.
+     */
+    public static Outcome run(LoadedModel model, Plan plan, TrainConfig cfg, LoraWeights start, Path checkpoints,
+                              boolean resume, Consumer<StepStats> onStep) {
         BatchSource source = BatchSource.of(plan.batches());
+        if (start != null && (!cfg.isLora() || !start.config().equals(cfg.lora()))) {
+            throw new IllegalArgumentException("continuing an adapter needs a LoRA run of the adapter's own shape ("
+                    + start.config() + "), got " + (cfg.isLora() ? cfg.lora() : "full fine-tuning"));
+        }
         if (cfg.isLora()) {
-            LoraWeights lora = LoraWeights.init(model.config(), cfg.lora(), cfg.seed());
+            LoraWeights lora = start != null ? start.copy() : LoraWeights.init(model.config(), cfg.lora(), cfg.seed());
             try (LoraTrainable t = new LoraTrainable(model.model(), lora)) {
                 TrainResult r = Trainer.train(model.model(), t, cfg, source, checkpoints, resume, plan.fingerprint(),
                         onStep);
