@@ -2,10 +2,10 @@ package dev.llmvax.purify;
 
 import dev.llmvax.lora.LoraConfig;
 import dev.llmvax.lora.LoraWeights;
+import dev.llmvax.lora.RandomLora;
 import dev.llmvax.model.LlamaConfig;
 import dev.llmvax.model.Tensors;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import org.bytedeco.pytorch.Tensor;
@@ -49,24 +49,10 @@ final class PurifyFixtures {
 
     /** LoRA factors with A and B both random and non-zero, so no test passes on an identity adapter. */
     static LoraWeights randomLora(LlamaConfig model, LoraConfig config, long seed) {
-        Random rnd = new Random(seed);
-        Map<String, LoraWeights.Pair> pairs = new LinkedHashMap<>();
-        for (int l = 0; l < model.numLayers(); l++) {
-            for (String m : config.targets()) {
-                int[] oi = LoraConfig.shapeOf(model, m);
-                pairs.put(LoraConfig.modulePath(l, m), new LoraWeights.Pair(
-                        Tensors.fromFloats(gaussian(rnd, config.r() * oi[1], 1 / Math.sqrt(oi[1])), config.r(), oi[1]),
-                        Tensors.fromFloats(gaussian(rnd, oi[0] * config.r(), 0.2), oi[0], config.r())));
-            }
-        }
-        return new LoraWeights(config, pairs);
+        return RandomLora.of(model, config, seed);
     }
 
     static float[] gaussian(Random r, int n, double std) {
-        float[] f = new float[n];
-        for (int i = 0; i < n; i++) {
-            f[i] = (float) (r.nextGaussian() * std);
-        }
-        return f;
+        return RandomLora.gaussian(r, n, std);
     }
 }
