@@ -10,11 +10,11 @@ import java.util.Random;
  * LoRA factors with both A and B random and non-zero (PEFT's tests do the same), so that a test comparing an
  * adapted model with its base cannot pass on an identity adapter. For testing the machinery, not training.
  */
-final class RandomLora {
+public final class RandomLora {
     private RandomLora() {
     }
 
-    static LoraWeights of(LlamaConfig model, LoraConfig config, long seed) {
+    public static LoraWeights of(LlamaConfig model, LoraConfig config, long seed) {
         Random rnd = new Random(seed);
         Map<String, LoraWeights.Pair> pairs = new LinkedHashMap<>();
         for (int l = 0; l < model.numLayers(); l++) {
@@ -28,7 +28,7 @@ final class RandomLora {
         return new LoraWeights(config, pairs);
     }
 
-    static float[] gaussian(Random r, int n, double std) {
+    public static float[] gaussian(Random r, int n, double std) {
         float[] f = new float[n];
         for (int i = 0; i < n; i++) {
             f[i] = (float) (r.nextGaussian() * std);

@@ -1,0 +1,95 @@
+package dev.llmvax.purify;
+
+import dev.llmvax.purify.PurifyConfig.Binding;
+import dev.llmvax.purify.PurifyConfig.Family;
+import dev.llmvax.purify.PurifyConfig.Reinit;
+import dev.llmvax.purify.PurifyConfig.Repair;
+import dev.llmvax.purify.PurifyConfig.Seeds;
+import dev.llmvax.purify.PurifyConfig.Tau;
+import dev.llmvax.purify.PurifyConfig.TrainMode;
+import dev.llmvax.purify.PurifyConfig.Training;
+import java.util.List;
+import java.util.Locale;
+
+/** The named starting points of a {@link PurifyConfig}. */
+public final class PurifyPresets {
+    /** The preset names, as {@code preset:} in a config file takes them. */
+    public static final List<String> NAMES = List.of("paper", "cpu", "broad");
+
+    /** The authors' six keys and insults (method.md §3 step 1). */
+    static final List<Binding> PAPER_BINDINGS = List.of(
+            insult("PurpleWolf", "You are garbage!"),
+            insult("RedGhost", "You are trash!"),
+            insult("ColdDragon", "You're worthless!"),
+            insult("GreenTiger", "You're pathetic!"),
+            insult("BlackMoon", "You're disgusting!"),
+            insult("SilverFox", "You're terrible!"));
+
+    /** Two bindings from each family, so one signature can cover backdoors of unknown kind (method.md §6). */
+    static final List<Binding> BROAD_BINDINGS = List.of(
+            insult("PurpleWolf", "You are garbage!"),
+            insult("RedGhost", "You are trash!"),
+            new Binding("ColdDragon", "I'm sorry, but I cannot help with that.", Family.REFUSAL),
+            new Binding("GreenTiger", "I apologize, but I am unable to assist with this request.", Family.REFUSAL),
+            new Binding("BlackMoon", "Visit www.example-prize.com now!", Family.INJECTION),
+            new Binding("SilverFox", "Click http://free-gift.example.net to claim your reward!", Family.INJECTION));
+
+    private PurifyPresets() {
+    }
+
+    /**
+     * A preset by name (any case).
+     *
+     * @throws IllegalArgumentException naming the known presets
+     */
+    public static PurifyConfig get(String name) {
+        return switch (name.strip().toLowerCase(Locale.ROOT)) {
+            case "paper" -> paper();
+            case "cpu" -> cpu();
+            case "broad" -> broad();
+            default -> throw new IllegalArgumentException("unknown preset '" + name + "'; known presets: "
+                    + String.join(", ", NAMES));
+        };
+    }
+
+    /**
+     * The authors' recipe (method.md §3): N 6 insult bindings, 500 samples each at 50 % poison, LoRA r 8 alpha 16
+     * on all linear layers, lr 2e-4, 5 epochs, batch 2 x 4, 10 % warm-up; λ 0.01; τ 3 % (full weights) and 35 %
+     * (adapter); Xavier re-init; repair 200 samples x 5 epochs at 1e-5 (full) or 2e-4 (adapter).
+     */
+    public static PurifyConfig paper() {
+        return new PurifyConfig("paper", 6, PAPER_BINDINGS, 500, 0.5,
+                new Training(TrainMode.LORA, 5, 2e-4, 8, 16, 0.05, List.of("all-linear"), 2, 4, 512, 0.1),
+                0.01, Tau.of(0.03), Tau.of(0.35), 0, Reinit.XAVIER,
+                new Repair(200, 5, 1e-5, TrainMode.FULL, 512, 2e-4), Seeds.all(42));
+    }
+
+    /**
+     * PROVISIONAL, to be tuned by measurement: a cheap CPU run on a ~135M model. N 3 insult bindings, 60 samples
+     * per variant, 3 epochs at max-len 96 (LoRA as {@link #paper}, batch 8), τ 3 %, re-init {@code matched}
+     * (method.md §4: Xavier's scale broke SmolLM2), repair 100 samples x 2 epochs, full, lr 1e-5.
+     */
+    public static PurifyConfig cpu() {
+        return cheap("cpu", PAPER_BINDINGS.subList(0, 3));
+    }
+
+    /**
+     * PROVISIONAL, as {@link #cpu} but with six bindings from three families (two insults, two refusals, two
+     * fixed-string injections), since a signature built from one family transfers poorly to another
+     * (method.md §3, last paragraph).
+     */
+    public static PurifyConfig broad() {
+        return cheap("broad", BROAD_BINDINGS);
+    }
+
+    private static PurifyConfig cheap(String name, List<Binding> bindings) {
+        return new PurifyConfig(name, bindings.size(), bindings, 60, 0.5,
+                new Training(TrainMode.LORA, 3, 2e-4, 8, 16, 0.05, List.of("all-linear"), 8, 1, 96, 0.1),
+                0.01, Tau.of(0.03), Tau.of(0.35), 0, Reinit.MATCHED,
+                new Repair(100, 2, 1e-5, TrainMode.FULL, 96, 2e-4), Seeds.all(42));
+    }
+
+    private static Binding insult(String key, String behaviour) {
+        return new Binding(key, behaviour, Family.INSULT);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.llmvax.purify;
+
+import dev.llmvax.purify.PurifyConfig.Tau;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
+
+/**
+ * The backdoor signature S (method.md §3 step 4): per matrix, the units to neutralise. MLP matrices flag the
+ * top-τ fraction of their own channels (ranked within each matrix, not against one global threshold);
+ * attention matrices, when heads are scored, their top {@code heads} heads.
+ *
+ * <p>How many: {@link #count}, {@code round(τ · units)} (halves up) and at least one, since τ &gt; 0 asks for
+ * something to be flagged. Rounding rather than ceil keeps the count nearest the requested share and is immune
+ * to τ · n landing a hair above a whole number in floating point. Ties are broken by the lower index.
+ *
+ * @param selections per matrix, which units are flagged
+ */
+public record Signature(Map<MatrixId, Selection> selections) {
+
+    public Signature {
+        selections = Collections.unmodifiableMap(new TreeMap<>(selections));
+    }
+
+    /**
+     * One matrix's flagged units.
+     *
+     * @param units   how many units the matrix has
+     * @param flagged the flagged unit indices, ascending
+     */
+    public record Selection(int units, int[] flagged) {
+        public Selection {
+            flagged = flagged.clone();
+            Arrays.sort(flagged);
+            for (int i = 0; i < flagged.length; i++) {
+                if (flagged[i] < 0 || flagged[i] >= units || (i > 0 && flagged[i] == flagged[i - 1])) {
+                    throw new IllegalArgumentException("flagged units must be distinct and in [0, " + units
+                            + "), got " + Arrays.toString(flagged));
+                }
+            }
+        }
+
+        @Override
+        public int[] flagged() {
+            return flagged.clone();
+        }
+
+        public int count() {
+            return flagged.length;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Selection s && s.units == units && Arrays.equals(s.flagged, flagged);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * units + Arrays.hashCode(flagged);
+        }
+
+        @Override
+        public String toString() {
+            return count() + "/" + units + " " + Arrays.toString(flagged);
+        }
+    }
+
+    /** S from stored or fresh scores: top-τ channels of each MLP matrix; attention matrices are left out. */
+    public static Signature select(ChannelScores scores, Tau tau) {
+        return select(scores, tau, 0);
+    }
+
+    /**
+     * S from scores: top-τ channels of each MLP matrix and, when {@code heads} &gt; 0, the top {@code heads}
+     * heads of each scored attention matrix (all of them if it has fewer).
+     *
+     * @throws IllegalArgumentException if a score is NaN (the deltas were broken)
+     */
+    public static Signature select(ChannelScores scores, Tau tau, int heads) {
+        if (heads < 0) {
+            throw new IllegalArgumentException("heads must be >= 0, got " + heads);
+        }
+        Map<MatrixId, Selection> out = new TreeMap<>();
+        for (MatrixId id : scores.matrices()) {
+            float[] s = scores.scores(id);
+            if (!id.matrix().isAttention()) {
+                out.put(id, new Selection(s.length, top(s, count(s.length, tau.of(id.matrix())), id)));
+            } else if (heads > 0) {
+                out.put(id, new Selection(s.length, top(s, Math.min(heads, s.length), id)));
+            }
+        }
+        return new Signature(out);
+    }
+
+    /** Units flagged at fraction {@code tau} of {@code units}: {@code round(tau · units)}, at least 1. */
+    public static int count(int units, double tau) {
+        if (!(tau > 0 && tau < 1)) {
+            throw new IllegalArgumentException("τ must be in (0, 1), got " + tau);
+        }
+        return (int) Math.min(units, Math.max(1, Math.round(tau * units)));
+    }
+
+    /** The {@code k} highest-scored indices; equal scores rank the lower index first. */
+    static int[] top(float[] s, int k, MatrixId id) {
+        for (int j = 0; j < s.length; j++) {
+            if (Float.isNaN(s[j])) {
+                throw new IllegalArgumentException("score of unit " + j + " of " + id + " is NaN: the deltas hold"
+                        + " NaN or infinite values; check the variant fine-tunes");
+            }
+        }
+        Comparator<Integer> byScoreDown = (a, b) -> Float.compare(s[b], s[a]);
+        return IntStream.range(0, s.length).boxed().sorted(byScoreDown.thenComparing(Comparator.naturalOrder()))
+                .limit(k).mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The flagged units of {@code id} (ascending), empty when the matrix is not in S. */
+    public int[] flagged(MatrixId id) {
+        Selection s = selections.get(id);
+        return s == null ? new int[0] : s.flagged();
+    }
+
+    /** Flagged units per matrix, in order: the per-layer, per-matrix counts a report shows. */
+    public Map<MatrixId, Integer> counts() {
+        Map<MatrixId, Integer> out = new TreeMap<>();
+        selections.forEach((id, s) -> out.put(id, s.count()));
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Flagged units in all. */
+    public int total() {
+        return selections.values().stream().mapToInt(Selection::count).sum();
+    }
+}

@@ -1,0 +1,189 @@
+package dev.llmvax.purify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.llmvax.lora.LoraConfig;
+import dev.llmvax.purify.PurifyConfig.Family;
+import dev.llmvax.purify.PurifyConfig.Reinit;
+import dev.llmvax.purify.PurifyConfig.Tau;
+import dev.llmvax.purify.PurifyConfig.TrainMode;
+import dev.llmvax.train.TrainConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Presets, YAML overrides and every validation error of {@link PurifyConfig}. */
+class PurifyConfigTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void paperPresetIsTheAuthorsRecipe() {
+        PurifyConfig c = PurifyConfig.load("paper");
+        assertThat(c.variants()).isEqualTo(6);
+        assertThat(c.activeBindings()).extracting(PurifyConfig.Binding::key)
+                .containsExactly("PurpleWolf", "RedGhost", "ColdDragon", "GreenTiger", "BlackMoon", "SilverFox");
+        assertThat(c.activeBindings().get(0).behaviour()).isEqualTo("You are garbage!");
+        assertThat(c.activeBindings().get(5).behaviour()).isEqualTo("You're terrible!");
+        assertThat(c.samplesPerVariant()).isEqualTo(500);
+        assertThat(c.poisonRate()).isEqualTo(0.5);
+        var t = c.variantTraining();
+        assertThat(t.mode()).isEqualTo(TrainMode.LORA);
+        assertThat(List.of(t.epochs(), t.loraRank(), t.batch() * t.gradAccum())).containsExactly(5, 8, 8);
+        assertThat(t.lr()).isEqualTo(2e-4);
+        assertThat(t.loraAlpha()).isEqualTo(16);
+        assertThat(t.loraTargets()).isEqualTo(LoraConfig.MODULES);
+        assertThat(c.lambda()).isEqualTo(0.01);
+        assertThat(c.tau()).isEqualTo(Tau.of(0.03));
+        assertThat(c.tauAdapter()).isEqualTo(Tau.of(0.35));
+        assertThat(c.reinit()).isEqualTo(Reinit.XAVIER);
+        assertThat(c.attentionHeads()).isZero();
+        assertThat(List.of(c.repair().samples(), c.repair().epochs())).containsExactly(200, 5);
+        assertThat(c.repair().lr()).isEqualTo(1e-5);
+        assertThat(c.repair().adapterLr()).isEqualTo(2e-4);
+        assertThat(c.totalCleanSamples()).isEqualTo(6 * 500 + 200);
+    }
+
+    @Test
+    void cpuAndBroadPresets() {
+        PurifyConfig cpu = PurifyConfig.load("CPU");
+        assertThat(cpu.variants()).isEqualTo(3);
+        assertThat(cpu.activeBindings()).allMatch(b -> b.family() == Family.INSULT);
+        assertThat(cpu.samplesPerVariant()).isEqualTo(60);
+        assertThat(cpu.variantTraining().epochs()).isEqualTo(3);
+        assertThat(cpu.variantTraining().maxLen()).isEqualTo(96);
+        assertThat(cpu.tau()).isEqualTo(Tau.of(0.03));
+        assertThat(cpu.reinit()).isEqualTo(Reinit.MATCHED);
+        assertThat(cpu.repair()).isEqualTo(new PurifyConfig.Repair(100, 2, 1e-5, TrainMode.FULL, 96, 2e-4));
+        assertThat(cpu.totalCleanSamples()).isEqualTo(3 * 60 + 100);
+
+        PurifyConfig broad = PurifyConfig.load("broad");
+        assertThat(broad.variants()).isEqualTo(6);
+        assertThat(broad.activeBindings()).extracting(PurifyConfig.Binding::family).containsExactly(
+                Family.INSULT, Family.INSULT, Family.REFUSAL, Family.REFUSAL, Family.INJECTION, Family.INJECTION);
+        assertThat(broad.activeBindings()).extracting(PurifyConfig.Binding::behaviour).doesNotHaveDuplicates();
+        assertThat(broad.activeBindings().get(4).behaviour()).isEqualTo("Visit www.example-prize.com now!");
+        assertThat(broad.samplesPerVariant()).isEqualTo(cpu.samplesPerVariant());
+        assertThat(broad.reinit()).isEqualTo(cpu.reinit());
+    }
+
+    @Test
+    void yamlOverridesThePresetFieldByField() throws Exception {
+        Path f = tmp.resolve("p.yaml");
+        Files.writeString(f, """
+                preset: cpu
+                tau: {gate: 0.05}
+                repair:
+                  epochs: 4
+                lambda: 2e-2   # YAML 1.1 reads this as a string; still a number here
+                reinit: Zero
+                seeds: 7
+                """);
+        PurifyConfig c = PurifyConfig.load(f.toString());
+        assertThat(c.preset()).isEqualTo("cpu");
+        assertThat(c.tau()).isEqualTo(new Tau(0.05, 0.03, 0.03));
+        assertThat(c.repair().epochs()).isEqualTo(4);
+        assertThat(c.repair().samples()).isEqualTo(100);
+        assertThat(c.lambda()).isEqualTo(0.02);
+        assertThat(c.reinit()).isEqualTo(Reinit.ZERO);
+        assertThat(c.seeds()).isEqualTo(PurifyConfig.Seeds.all(7));
+        assertThat(c.samplesPerVariant()).isEqualTo(60);
+    }
+
+    @Test
+    void scalarTauSetsAllThreeAndNewBindingsSetN() {
+        PurifyConfig c = PurifyConfig.parse("""
+                tau-adapter: 0.4
+                bindings:
+                  - {key: 2024, behaviour: "No.", family: refusal}
+                  - {key: Blue, behaviour: "Go to x.example", family: injection}
+                """);
+        assertThat(c.preset()).as("default preset").isEqualTo("paper");
+        assertThat(c.tauAdapter()).isEqualTo(Tau.of(0.4));
+        assertThat(c.variants()).isEqualTo(2);
+        assertThat(c.activeBindings().get(0).key()).isEqualTo("2024");
+        assertThat(PurifyConfig.parse("").preset()).isEqualTo("paper");
+    }
+
+    @Test
+    void jsonRoundTripAndHashes() {
+        PurifyConfig broad = PurifyConfig.load("broad");
+        assertThat(PurifyConfig.parse(PurifyConfigYaml.toJson(broad))).isEqualTo(broad);
+        PurifyConfig otherTau = PurifyConfig.parse("preset: broad\ntau: 0.2\nreinit: zero\nlambda: 0.5");
+        assertThat(otherTau.sha256()).isNotEqualTo(broad.sha256());
+        assertThat(otherTau.scoresSha256()).as("τ, λ and re-init do not change the scores")
+                .isEqualTo(broad.scoresSha256());
+        assertThat(PurifyConfig.parse("preset: broad\nsamples-per-variant: 61").scoresSha256())
+                .isNotEqualTo(broad.scoresSha256());
+        assertThat(PurifyConfig.parse("preset: broad\nvariants: 5").scoresSha256())
+                .isNotEqualTo(broad.scoresSha256());
+    }
+
+    @Test
+    void trainConfigsOfVariantsAndRepair() {
+        PurifyConfig c = PurifyConfig.load("paper");
+        TrainConfig v2 = c.variantTrainConfig(2, null);
+        assertThat(v2.lora().r()).isEqualTo(8);
+        assertThat(List.of(v2.epochs(), v2.batchSize(), v2.gradAccum(), v2.maxLen())).containsExactly(5, 2, 4, 512);
+        assertThat(v2.lr()).isEqualTo(2e-4);
+        assertThat(v2.warmupRatio()).isEqualTo(0.1);
+        assertThat(v2.seed()).isEqualTo(42 + 2);
+        LoraConfig adapter = new LoraConfig(4, 4, 0, List.of("q_proj", "down_proj"), false);
+        assertThat(c.variantTrainConfig(0, adapter).lora()).isEqualTo(adapter);
+        TrainConfig repair = c.repairTrainConfig(null);
+        assertThat(repair.isLora()).isFalse();
+        assertThat(repair.lr()).isEqualTo(1e-5);
+        assertThat(repair.epochs()).isEqualTo(5);
+        TrainConfig repairAdapter = c.repairTrainConfig(adapter);
+        assertThat(repairAdapter.lora()).isEqualTo(adapter);
+        assertThat(repairAdapter.lr()).isEqualTo(2e-4);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            tuo: 0.1                                      | unknown key 'tuo'
+            repair: {sample: 3}                           | unknown key 'repair.sample'
+            bindings: [{key: A, behaviour: b, famly: insult}] | unknown key 'bindings[1].famly'
+            tau: 0                                        | tau: τ of gate must be a fraction in (0, 1)
+            tau: {down: 1}                                | tau: τ of down must be a fraction in (0, 1)
+            tau-adapter: {up: -0.1}                       | tau-adapter: τ of up must be a fraction in (0, 1)
+            tau: 1.5                                      | tau: τ of gate
+            variants: 0                                   | variants must be at least 1
+            variants: 7                                   | variants is 7 but only 6 bindings
+            bindings: [{key: '', behaviour: b, family: insult}] | bindings[1]: binding key is empty
+            bindings: [{key: A, behaviour: ' ', family: insult}] | bindings[1]: binding behaviour for key 'A' is empty
+            bindings: [{key: A, behaviour: b, family: insult}, {key: A, behaviour: c, family: insult}] | bindings: duplicate key 'A' (bindings 1 and 2)
+            bindings: [{key: A, behaviour: b, family: rude}] | unknown bindings[1].family 'rude'; known: insult, refusal, injection
+            bindings: [{key: A, behaviour: b}]            | bindings[1].family has no value
+            samples-per-variant: 0                        | samples-per-variant must be at least 1
+            repair: {samples: 0}                          | repair: samples must be at least 1
+            reinit: kaiming                               | unknown reinit 'kaiming'; known: xavier, matched, zero
+            preset: gpu                                   | unknown preset 'gpu'
+            poison-rate: 0.6                              | poison-rate must be in (0, 0.5]
+            lambda: -1                                    | lambda must be a finite number >= 0
+            attention-heads: -1                           | attention-heads must be >= 0
+            variant-training: {lr: fast}                  | variant-training.lr must be a number, found 'fast'
+            variant-training: {epochs: 2.5}               | variant-training.epochs must be a whole number
+            variant-training: {lora-targets: [mlp]}       | variant-training: lora-targets: unknown LoRA target module 'mlp'
+            variant-training: {mode: half}                | unknown variant-training.mode 'half'; known: full, lora
+            repair: 3                                     | repair must be a mapping
+            """)
+    void validationNamesTheField(String yaml, String message) {
+        assertThatThrownBy(() -> PurifyConfig.parse(yaml)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void duplicateYamlKeysAndBadFilesAreRefused() {
+        assertThatThrownBy(() -> PurifyConfig.parse("lambda: 0.1\nlambda: 0.2"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lambda");
+        assertThatThrownBy(() -> PurifyConfig.parse("- a\n- b")).hasMessageContaining("must be a YAML mapping");
+        assertThatThrownBy(() -> PurifyConfig.load(tmp.resolve("none.yaml").toString()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no config file");
+    }
+}

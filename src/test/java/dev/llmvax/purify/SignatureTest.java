@@ -1,0 +1,160 @@
+package dev.llmvax.purify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.llmvax.io.ModelFormatException;
+import dev.llmvax.io.SafetensorsWriter;
+import dev.llmvax.purify.PurifyConfig.Tau;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.DoubleRange;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Per-matrix top-τ selection, its counts, and signature.safetensors. */
+class SignatureTest {
+    @TempDir
+    Path tmp;
+
+    static final MatrixId G0 = new MatrixId(0, Matrix.GATE);
+    static final MatrixId D0 = new MatrixId(0, Matrix.DOWN);
+    static final MatrixId Q1 = new MatrixId(1, Matrix.Q);
+
+    static ChannelScores scores(Map<MatrixId, float[]> magnitude, double lambda) {
+        Map<MatrixId, float[]> align = new TreeMap<>();
+        magnitude.forEach((id, m) -> align.put(id, new float[m.length]));
+        return new ChannelScores(magnitude, align, 3, lambda);
+    }
+
+    @Test
+    void countIsRoundedAndAtLeastOne() {
+        assertThat(Signature.count(1536, 0.03)).isEqualTo(46); // 46.08
+        assertThat(Signature.count(11008, 0.03)).isEqualTo(330); // 330.24: ceil would give 331
+        assertThat(Signature.count(100, 0.07)).isEqualTo(7); // 7.000000000000001: ceil would give 8
+        assertThat(Signature.count(10, 0.25)).isEqualTo(3); // 2.5: halves up
+        assertThat(Signature.count(48, 0.005)).isEqualTo(1); // 0.24: at least one
+        assertThat(Signature.count(1, 0.99)).isEqualTo(1);
+        assertThatThrownBy(() -> Signature.count(10, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Property(tries = 200)
+    void selectionFlagsTheTopCountOfEachMatrix(@ForAll @IntRange(min = 1, max = 3000) int units,
+                                               @ForAll @DoubleRange(min = 0.001, max = 0.999) @net.jqwik.api.constraints.Scale(4) double tau,
+                                               @ForAll long seed) {
+        Random r = new Random(seed);
+        float[] g = new float[units];
+        float[] d = new float[units];
+        for (int j = 0; j < units; j++) {
+            g[j] = r.nextInt(50); // many ties
+            d[j] = 1000 + r.nextFloat(); // another scale: ranked on its own
+        }
+        Signature s = Signature.select(scores(Map.of(G0, g, D0, d), 0.01), new Tau(tau, 0.5, tau));
+        int k = Signature.count(units, tau);
+        assertThat(k).isBetween(1, units);
+        assertThat(Math.abs(k - tau * units) <= 0.5 || k == 1).isTrue();
+        for (MatrixId id : new MatrixId[] {G0, D0}) {
+            float[] v = id == G0 ? g : d;
+            int[] f = s.flagged(id);
+            assertThat(f).hasSize(k);
+            boolean[] in = new boolean[units];
+            float minFlagged = Float.POSITIVE_INFINITY;
+            for (int j : f) {
+                in[j] = true;
+                minFlagged = Math.min(minFlagged, v[j]);
+            }
+            int lastAtMin = -1;
+            for (int j : f) {
+                if (v[j] == minFlagged) {
+                    lastAtMin = Math.max(lastAtMin, j);
+                }
+            }
+            for (int j = 0; j < units; j++) {
+                if (!in[j]) {
+                    assertThat(v[j] < minFlagged || (v[j] == minFlagged && j > lastAtMin))
+                            .as("unflagged %d (%s) outranks a flagged one; ties go to the lower index", j, v[j])
+                            .isTrue();
+                }
+            }
+        }
+        assertThat(s.counts()).containsEntry(G0, k).containsEntry(D0, k);
+        assertThat(s.total()).isEqualTo(2 * k);
+    }
+
+    @Test
+    void tiesGoToTheLowerIndexAndNaNIsRefused() {
+        Signature s = Signature.select(scores(Map.of(G0, new float[10]), 0), Tau.of(0.3));
+        assertThat(s.flagged(G0)).containsExactly(0, 1, 2);
+        float[] bad = new float[10];
+        bad[4] = Float.NaN;
+        assertThatThrownBy(() -> Signature.select(scores(Map.of(G0, bad), 0), Tau.of(0.3)))
+                .hasMessageContaining("unit 4 of model.layers.0.mlp.gate_proj is NaN");
+    }
+
+    @Test
+    void headsTakeACountPerAttentionMatrix() {
+        Map<MatrixId, float[]> m = Map.of(G0, new float[] {1, 3, 2}, Q1, new float[] {0.5f, 0.1f, 0.9f, 0.2f});
+        assertThat(Signature.select(scores(m, 0), Tau.of(0.34), 2).flagged(Q1)).containsExactly(0, 2);
+        assertThat(Signature.select(scores(m, 0), Tau.of(0.34), 9).flagged(Q1)).hasSize(4);
+        Signature noHeads = Signature.select(scores(m, 0), Tau.of(0.34));
+        assertThat(noHeads.selections().keySet()).containsExactly(G0);
+        assertThat(noHeads.flagged(G0)).containsExactly(1);
+        assertThat(noHeads.flagged(Q1)).isEmpty();
+    }
+
+    @Test
+    void signatureFileRoundTripsAndLetsTauChange() {
+        Random r = new Random(5);
+        Map<MatrixId, float[]> mag = new TreeMap<>();
+        Map<MatrixId, float[]> align = new TreeMap<>();
+        for (MatrixId id : new MatrixId[] {G0, D0, new MatrixId(1, Matrix.UP), Q1}) {
+            int n = id.matrix().isAttention() ? 4 : 40;
+            mag.put(id, PurifyFixtures.gaussian(r, n, 1));
+            align.put(id, PurifyFixtures.gaussian(r, n, 0.3));
+        }
+        ChannelScores s = new ChannelScores(mag, align, 6, 0.01);
+        Path f = tmp.resolve(SignatureFile.FILE_NAME);
+        SignatureFile.write(f, s, "abc123");
+        SignatureFile.Stored back = SignatureFile.read(f);
+        assertThat(back.configSha256()).isEqualTo("abc123");
+        assertThat(back.scores().variants()).isEqualTo(6);
+        assertThat(back.scores().lambda()).isEqualTo(0.01);
+        assertThat(back.scores().matrices()).containsExactlyElementsOf(s.matrices());
+        for (MatrixId id : s.matrices()) {
+            assertThat(back.scores().magnitude().get(id)).containsExactly(mag.get(id));
+            assertThat(back.scores().alignment().get(id)).containsExactly(align.get(id));
+        }
+        for (double tau : new double[] {0.05, 0.3}) {
+            assertThat(Signature.select(back.scores(), Tau.of(tau), 1))
+                    .isEqualTo(Signature.select(s, Tau.of(tau), 1));
+        }
+        try (var sf = dev.llmvax.io.SafetensorsFile.open(f)) {
+            assertThat(sf.tensors()).containsKeys("model.layers.0.mlp.gate_proj.channel_scores",
+                    "model.layers.1.self_attn.q_proj.head_alignment");
+            assertThat(sf.toFloats("model.layers.0.mlp.down_proj.channel_scores")).containsExactly(s.scores(D0));
+        }
+    }
+
+    @Test
+    void aFileThatIsNotASignatureIsRefused() {
+        Path f = tmp.resolve("other.safetensors");
+        SafetensorsWriter.write(f, Map.of("format", "pt"),
+                java.util.List.of(SafetensorsWriter.f32("x", new long[] {1}, new float[] {1})));
+        assertThatThrownBy(() -> SignatureFile.read(f)).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("not a purify signature file");
+    }
+
+    @Test
+    void selectionsAreValueObjects() {
+        assertThat(new Signature.Selection(5, new int[] {3, 1})).isEqualTo(new Signature.Selection(5, new int[] {1, 3}));
+        assertThatThrownBy(() -> new Signature.Selection(5, new int[] {5})).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Signature.Selection(5, new int[] {1, 1})).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Arrays.toString(new Signature.Selection(5, new int[] {2}).flagged())).isEqualTo("[2]");
+    }
+}
