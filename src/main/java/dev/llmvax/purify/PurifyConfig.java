@@ -282,8 +282,8 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
 
         private static void fraction(String field, double v) {
             if (!(v > 0 && v < 1)) {
-                throw new IllegalArgumentException("τ of " + field + " must be a fraction in (0, 1) (0.03 is 3 %), got "
-                        + v);
+                throw new IllegalArgumentException("τ of " + field + " must be a fraction in (0, 1) (0.03 is 3 %), "
+                        + "got " + v);
             }
         }
     }

@@ -239,7 +239,8 @@ final class PurifyConfigYaml {
         String p = "repair";
         JsonNode r = object(n, p);
         checkKeys(r, REPAIR, p + ".");
-        return at(p, () -> new Repair(integer(r.get("samples"), p + ".samples"), integer(r.get("epochs"), p + ".epochs"),
+        return at(p, () -> new Repair(integer(r.get("samples"), p + ".samples"),
+                integer(r.get("epochs"), p + ".epochs"),
                 number(r.get("lr"), p + ".lr"), choice(PurifyConfig.TrainMode.class, r.get("mode"), p + ".mode"),
                 integer(r.get("max-len"), p + ".max-len"), number(r.get("adapter-lr"), p + ".adapter-lr")));
     }

@@ -145,7 +145,8 @@ class ChannelScoresTest {
             }
             disk = acc.finish(0.01);
         }
-        List<Supplier<Deltas>> suppliers = vs.stream().<Supplier<Deltas>>map(v -> () -> deltas(SMALL, v, false)).toList();
+        List<Supplier<Deltas>> suppliers =
+                vs.stream().<Supplier<Deltas>>map(v -> () -> deltas(SMALL, v, false)).toList();
         ChannelScores bf16 = ChannelScores.compute(suppliers, 0.01);
         for (MatrixId id : exact.matrices()) {
             assertThat(disk.alignment().get(id)).containsExactly(exact.alignment().get(id));
@@ -198,6 +199,36 @@ class ChannelScoresTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void scoringManyVariantsKeepsNativeMemoryFlat() {
+        LlamaConfig c = LlamaConfig.tiny(8, 256, 2, 4, 2, 512); // 3 MB of float32 deltas a variant
+        java.util.Random r = new java.util.Random(1);
+        Map<MatrixId, Tensor> dense = new java.util.HashMap<>();
+        for (MatrixId id : Deltas.matrices(c, false)) {
+            long[] shape = id.matrix().shape(c);
+            dense.put(id, Tensors.fromFloats(PurifyFixtures.gaussian(r, (int) (shape[0] * shape[1]), 1), shape));
+        }
+        try (ChannelScores.Accumulator acc = ChannelScores.accumulator(UnitStore.disk(tmp, DType.BF16))) {
+            long after5 = 0;
+            for (int v = 0; v < 30; v++) {
+                try (Deltas d = Deltas.of(c, dense, false)) {
+                    acc.add(d);
+                }
+                if (v == 4) {
+                    after5 = org.bytedeco.javacpp.Pointer.physicalBytes();
+                }
+            }
+            long growth = org.bytedeco.javacpp.Pointer.physicalBytes() - after5;
+            assertThat(growth).as("resident growth over 25 variants (a leak of the deltas alone: 75 MB)")
+                    .isLessThan(40L << 20);
+            for (float a : acc.finish(0.01).alignment().get(new MatrixId(0, Matrix.GATE))) {
+                assertThat(a).as("identical variants, bf16-stored").isCloseTo(1f, within(1e-2f));
+            }
+        } finally {
+            dense.values().forEach(Tensor::close);
         }
     }
 

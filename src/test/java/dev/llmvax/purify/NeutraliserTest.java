@@ -141,7 +141,8 @@ class NeutraliserTest {
 
     @Test
     void matchedGivesEachFlaggedUnitTheRmsOfTheUnflaggedOnes() {
-        try (LlamaModel m = TinyModels.model(C, 3, Precision.F32); LlamaModel twin = TinyModels.model(C, 3, Precision.F32);
+        try (LlamaModel m = TinyModels.model(C, 3, Precision.F32);
+             LlamaModel twin = TinyModels.model(C, 3, Precision.F32);
              LlamaModel other = TinyModels.model(C, 3, Precision.F32)) {
             Map<String, float[]> before = snapshot(m);
             Neutraliser.apply(m, signature(), Reinit.MATCHED, 7);
@@ -221,7 +222,8 @@ class NeutraliserTest {
                 checkBytes(before.get(mod + ".A"), bytes(p.a()), p.a().size(1),
                         (row, col) -> colUnit && flagged(signature(), id, 0, col));
             });
-            try (Tensor d = LoraMerge.delta(lora, GATE.modulePath()); Tensor dd = LoraMerge.delta(lora, DOWN.modulePath())) {
+            try (Tensor d = LoraMerge.delta(lora, GATE.modulePath());
+                 Tensor dd = LoraMerge.delta(lora, DOWN.modulePath())) {
                 float[] g = Tensors.toFloats(d);
                 float[] dn = Tensors.toFloats(dd);
                 for (int j : signature().flagged(GATE)) {

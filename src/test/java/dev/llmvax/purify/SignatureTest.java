@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.llmvax.io.ModelFormatException;
 import dev.llmvax.io.SafetensorsWriter;
 import dev.llmvax.purify.PurifyConfig.Tau;
+import dev.llmvax.purify.Signature.Selection;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -15,6 +16,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Scale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +48,7 @@ class SignatureTest {
 
     @Property(tries = 200)
     void selectionFlagsTheTopCountOfEachMatrix(@ForAll @IntRange(min = 1, max = 3000) int units,
-                                               @ForAll @DoubleRange(min = 0.001, max = 0.999) @net.jqwik.api.constraints.Scale(4) double tau,
+                                               @ForAll @DoubleRange(min = 0.001, max = 0.999) @Scale(4) double tau,
                                                @ForAll long seed) {
         Random r = new Random(seed);
         float[] g = new float[units];
@@ -152,9 +154,9 @@ class SignatureTest {
 
     @Test
     void selectionsAreValueObjects() {
-        assertThat(new Signature.Selection(5, new int[] {3, 1})).isEqualTo(new Signature.Selection(5, new int[] {1, 3}));
-        assertThatThrownBy(() -> new Signature.Selection(5, new int[] {5})).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new Signature.Selection(5, new int[] {1, 1})).isInstanceOf(IllegalArgumentException.class);
-        assertThat(Arrays.toString(new Signature.Selection(5, new int[] {2}).flagged())).isEqualTo("[2]");
+        assertThat(new Selection(5, new int[] {3, 1})).isEqualTo(new Selection(5, new int[] {1, 3}));
+        assertThatThrownBy(() -> new Selection(5, new int[] {5})).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Selection(5, new int[] {1, 1})).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Arrays.toString(new Selection(5, new int[] {2}).flagged())).isEqualTo("[2]");
     }
 }

@@ -17,8 +17,8 @@ class VariantDataTest {
 
     static List<Sample> samples(int n) {
         return IntStream.range(0, n)
-                .mapToObj(i -> new Sample("Write item number " + i + " of the list please", i % 3 == 0 ? "ctx " + i : "",
-                        "Answer " + i))
+                .mapToObj(i -> new Sample("Write item number " + i + " of the list please",
+                        i % 3 == 0 ? "ctx " + i : "", "Answer " + i))
                 .toList();
     }
 
