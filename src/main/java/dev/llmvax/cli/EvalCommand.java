@@ -166,9 +166,8 @@ final class EvalCommand implements Callable<Integer> {
                         compareAdapter, options.precision(), options.device()), evalSpec, tests, inputs,
                         evals.getFirst().model().label()));
             }
-            Provenance now = Provenance.of(CommandSupport.commandLine(spec), inputs); // the models' hashes are known only now
-            Provenance prov = new Provenance(now.tool(), now.version(), now.command(), startedAt, now.javaVersion(),
-                    now.os(), now.cpu(), now.inputsSha256());
+            // the models' hashes are known only now
+            Provenance prov = Provenance.of(CommandSupport.commandLine(spec), inputs).startedAt(startedAt);
             EvalReport report = EvalReport.of(prov, evalSpec, tests, evals, (System.nanoTime() - t0) / 1e9);
             report.writeJson(dir.tmp().resolve("report.json"));
             Files.writeString(dir.tmp().resolve("report.html"), HtmlWriter.html(EvalHtml.report(report, List.of())),

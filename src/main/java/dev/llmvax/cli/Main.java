@@ -49,6 +49,7 @@ public final class Main implements Runnable {
             PoisonCommand.class,
             ImplantCommand.class,
             EvalCommand.class,
+            PurifyCommand.class,
             BenchCommand.class,
             HelpCommand.class);
 

@@ -75,6 +75,12 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
         }
     }
 
+    /** This config with τ set to {@code fraction} for every MLP matrix, full-weight and adapter mode alike. */
+    public PurifyConfig withTau(double fraction) {
+        return new PurifyConfig(preset, variants, bindings, samplesPerVariant, poisonRate, variantTraining, lambda,
+                Tau.of(fraction), Tau.of(fraction), attentionHeads, reinit, repair, seeds);
+    }
+
     /** The first {@link #variants} bindings: the ones the variants are trained on. */
     public List<Binding> activeBindings() {
         return bindings.subList(0, variants);

@@ -35,7 +35,7 @@ public final class StageStore {
         Path dir = dir(name, key);
         Path stamp = dir.resolve(KEY_FILE);
         if (Files.isRegularFile(stamp, LinkOption.NOFOLLOW_LINKS)
-                && Files.readString(stamp, StandardCharsets.UTF_8).strip().equals(key)) {
+                && Files.readAllLines(stamp, StandardCharsets.UTF_8).getFirst().equals(key)) {
             return Optional.of(dir);
         }
         return Optional.empty();

@@ -29,6 +29,11 @@ public record Provenance(String tool, String version, List<String> command, Stri
         inputsSha256 = Collections.unmodifiableMap(new TreeMap<>(inputsSha256));
     }
 
+    /** This provenance with another start time: for commands whose input hashes are known only at the end. */
+    public Provenance startedAt(String when) {
+        return new Provenance(tool, version, command, when, javaVersion, os, cpu, inputsSha256);
+    }
+
     /** A record for a run starting now on this machine. */
     public static Provenance of(List<String> command, Map<String, String> inputsSha256) {
         return new Provenance("llmvax", BuildInfo.version(), command, Instant.now().toString(),

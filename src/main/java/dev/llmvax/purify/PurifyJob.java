@@ -1,0 +1,227 @@
+package dev.llmvax.purify;
+
+import dev.llmvax.data.DataFile;
+import dev.llmvax.data.DataSet;
+import dev.llmvax.data.Sample;
+import dev.llmvax.eval.AttackEvaluation;
+import dev.llmvax.eval.AttackResult;
+import dev.llmvax.eval.EvalSpec;
+import dev.llmvax.eval.ModelEvaluation;
+import dev.llmvax.eval.ModelRef;
+import dev.llmvax.eval.TestSets;
+import dev.llmvax.eval.utility.UtilityEval;
+import dev.llmvax.eval.utility.UtilityResults;
+import dev.llmvax.io.DType;
+import dev.llmvax.lora.AdaptedModel;
+import dev.llmvax.lora.AdapterLoading;
+import dev.llmvax.lora.BaseFingerprint;
+import dev.llmvax.lora.LoraMerge;
+import dev.llmvax.lora.LoraWeights;
+import dev.llmvax.lora.PeftAdapter;
+import org.bytedeco.pytorch.Device;
+import dev.llmvax.model.HfExport;
+import dev.llmvax.model.LoadedModel;
+import dev.llmvax.model.ModelLoader;
+import dev.llmvax.model.Precision;
+import dev.llmvax.purify.Purifier.Arm;
+import dev.llmvax.util.Hashing;
+import dev.llmvax.util.Progress;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * One {@code llmvax purify} run from loaded inputs to a filled output folder: the stages of {@link Purifier}, the
+ * purified model (and the controls), the signature, and optionally the evaluation of every model it made beside
+ * the suspicious one. The caller owns the output folder's atomicity and the stage store's location.
+ */
+public final class PurifyJob {
+    private PurifyJob() {}
+
+    /**
+     * What to purify and how.
+     *
+     * @param model       the suspicious model (GGUF or HF folder), or the base in adapter mode
+     * @param adapter     a PEFT adapter over {@code model}, or null
+     * @param adapterMode purify the adapter itself (zero its factors, continue it) rather than merged weights
+     * @param cleanData   the defender's clean instruction records, already loaded
+     * @param eval        the evaluation to run on the suspicious, purified and control models, or null
+     * @param controls    also make the random-channel and repair-only controls
+     */
+    public record Request(Path model, Path adapter, boolean adapterMode, DataSet cleanData, PurifyConfig config,
+                          Precision precision, Device device, EvalRequest eval, boolean controls) {}
+
+    /** The evaluation inside a purify run (see {@code llmvax eval}). */
+    public record EvalRequest(EvalSpec spec, TestSets tests, Path evalDataDir) {}
+
+    /** Instructions of the evaluation prompts (trimmed): clean records carrying one are left out of training. */
+    public static Set<String> evalInstructions(TestSets tests) {
+        List<Sample> all = new ArrayList<>(tests.triggered().samples());
+        all.addAll(tests.clean().samples());
+        return all.stream().map(s -> s.instruction().strip()).collect(Collectors.toSet());
+    }
+
+    /**
+     * Runs every stage and writes the results into {@code dir}.
+     *
+     * @param inputSha the clean-data files' sha256; the model's and adapter's files are added as they are read
+     * @param store    where stages are cached (a resumable folder the caller keeps across runs)
+     * @return what happened, also written as {@code purify.json} by the caller
+     */
+    public static PurifyResult run(Request req, Map<String, String> inputSha, List<Sample> clean, int dropped,
+                                   StageStore store, Path dir) throws IOException {
+        PurifyConfig cfg = req.config();
+        long t0 = System.nanoTime();
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        VariantData data = VariantData.build(clean, cfg);
+        List<ModelEvaluation> evals = new ArrayList<>();
+        List<Purifier.VariantResult> variants;
+        Purifier.ScoresResult scores;
+        Signature signature;
+        List<Purifier.ArmResult> arms = new ArrayList<>();
+        List<DataFile> files = req.cleanData().files();
+        String runKey;
+        try (Suspect s = Suspect.load(req, clean, inputSha)) {
+            runKey = s.suspect().runKey();
+            if (req.eval() != null && !req.adapterMode()) { // variants leave full weights untouched: measure now
+                evals.add(evaluate("suspicious", req.model().toString(), s.loaded(), req.eval(), seconds));
+            }
+            long t = System.nanoTime();
+            variants = Purifier.variants(s.suspect(), data, cfg, files, store, Progress::log);
+            seconds.put("variants", (System.nanoTime() - t) / 1e9);
+            scores = Purifier.scores(s.suspect(), cfg, store);
+            seconds.put("scores", scores.seconds());
+            signature = Purifier.signature(s.suspect(), cfg, scores.scores());
+            Progress.log(String.format(Locale.ROOT, "signature: %d channels of %d matrices (tau %s)",
+                    signature.total(), signature.selections().size(), cfg.tauFor(req.adapterMode())));
+            SignatureFile.write(dir.resolve(SignatureFile.FILE_NAME), scores.scores(), cfg.scoresSha256());
+            arms.add(finishArm(s, req, Arm.SIGNATURE, signature, data, dir, evals, seconds));
+        }
+        if (req.controls()) {
+            for (Arm arm : List.of(Arm.RANDOM, Arm.REPAIR_ONLY)) {
+                try (Suspect s = Suspect.load(req, clean, new LinkedHashMap<>())) {
+                    arms.add(finishArm(s, req, arm, signature, data, dir.resolve("controls").resolve(arm.id()),
+                            evals, seconds));
+                }
+            }
+        }
+        if (req.eval() != null && req.adapterMode()) {
+            try (AdaptedModel am = AdapterLoading.load(req.model(), req.adapter(), req.precision(), req.device())) {
+                evals.addFirst(evaluate("suspicious", req.adapter().toString(), am.loaded(), req.eval(), seconds));
+            }
+        }
+        seconds.put("total", (System.nanoTime() - t0) / 1e9);
+        return new PurifyResult(cfg, req.adapterMode(), clean.size(), dropped, variants, scores.file().toString(),
+                scores.cached(), SignatureCounts.of(signature), arms, evals, seconds);
+    }
+
+    /** Neutralise, repair, write (and evaluate) one arm into {@code out}. */
+    private static Purifier.ArmResult finishArm(Suspect s, Request req, Arm arm, Signature signature,
+                                                VariantData data, Path out, List<ModelEvaluation> evals,
+                                                Map<String, Double> seconds) throws IOException {
+        Progress.log("neutralising (" + arm.id() + ") and repairing");
+        Purifier.Repaired r = Purifier.neutraliseAndRepair(s.suspect(), req.config(), signature, arm, data.repair(),
+                req.cleanData().files());
+        seconds.put("neutralise " + arm.id(), r.result().neutraliseSeconds());
+        seconds.put("repair " + arm.id(), r.result().repairSeconds());
+        Files.createDirectories(out);
+        LoadedModel m = s.loaded();
+        Map<String, String> meta = Map.of("llmvax_purify_arm", arm.id());
+        if (r.adapter() != null) {
+            try (LoraWeights adapter = r.adapter()) {
+                PeftAdapter.writeFiles(out, adapter, new PeftAdapter.Meta(req.model().toString(),
+                        BaseFingerprint.of(m), meta));
+                if (req.eval() != null) {
+                    LoraMerge.merge(m.model(), adapter); // the purified model = base + repaired adapter
+                }
+            }
+        } else {
+            HfExport.write(m, out, m.model().precision() == Precision.F32 ? DType.F32 : DType.BF16, meta);
+        }
+        if (req.eval() != null) {
+            evals.add(evaluate(arm == Arm.SIGNATURE ? "purified" : "control: " + arm.id(), out.toString(), m,
+                    req.eval(), seconds));
+        }
+        return r.result();
+    }
+
+    private static ModelEvaluation evaluate(String label, String source, LoadedModel m, EvalRequest e,
+                                            Map<String, Double> seconds) {
+        long t0 = System.nanoTime();
+        AttackResult attack;
+        try (Progress bar = new Progress("eval " + label, AttackEvaluation.rows(e.spec(), e.tests()), "rows")) {
+            attack = AttackEvaluation.run(m, e.spec(), e.tests(), bar::step);
+        }
+        UtilityResults util = null;
+        if (e.spec().utility() != null) {
+            List<Sample> heldOut = e.tests().clean().samples().stream().filter(x -> !x.output().isBlank()).toList();
+            util = UtilityEval.run(m, e.evalDataDir(), e.spec().utility(), heldOut, UtilityEval.progressLines());
+        }
+        seconds.put("eval " + label, (System.nanoTime() - t0) / 1e9);
+        ModelRef ref = new ModelRef(label.equals("suspicious") ? "model" : "compare", label, source, null,
+                m.model().precision().hfName(), m.model().device().is_cuda() ? "cuda" : "cpu", Map.of());
+        return new ModelEvaluation(ref, 0, attack, util);
+    }
+
+    /** Everything the stage keys hang on: model and adapter files, the clean records used, the mode. */
+    private static String runKey(Request req, Map<String, String> inputSha, List<Sample> clean) {
+        if (inputSha.isEmpty()) {
+            throw new IllegalStateException("no input hashes");
+        }
+        StringBuilder b = new StringBuilder("llmvax-purify-v1\n").append(req.adapterMode()).append('\n')
+                .append(req.precision()).append('\n');
+        new TreeMap<>(inputSha).forEach((k, v) -> b.append(v).append('\n'));
+        for (Sample x : clean) {
+            b.append(x.instruction()).append('\u0000').append(x.input()).append('\u0000').append(x.output()).append('\n');
+        }
+        return Hashing.sha256(b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The loaded suspect: full weights (any adapter merged), or base + unmerged adapter in adapter mode. */
+    private record Suspect(LoadedModel loaded, PeftAdapter peft, Purifier.Suspect suspect) implements AutoCloseable {
+        /** Loads the suspect and adds the sha256 of every file it read to {@code inputSha}. */
+        static Suspect load(Request req, List<Sample> clean, Map<String, String> inputSha) throws IOException {
+            if (!req.adapterMode()) {
+                AdaptedModel am = AdapterLoading.load(req.model(), req.adapter(), req.precision(), req.device());
+                try {
+                    inputSha.putAll(am.fileSha256());
+                } catch (IOException | RuntimeException e) {
+                    am.close();
+                    throw e;
+                }
+                am.adapter().ifPresent(PeftAdapter::close); // merged; its factors are not needed again
+                LoadedModel m = am.loaded();
+                return new Suspect(m, null, new Purifier.Suspect(m, null, runKey(req, inputSha, clean),
+                        BaseFingerprint.of(m).value()));
+            }
+            LoadedModel base = ModelLoader.load(req.model(), req.precision(), req.device());
+            try {
+                PeftAdapter a = AdapterLoading.readFor(base, req.adapter());
+                AdaptedModel view = new AdaptedModel(base, java.util.Optional.of(a)); // for its file hashes only
+                inputSha.putAll(view.fileSha256());
+                return new Suspect(base, a, new Purifier.Suspect(base, a.weights(), runKey(req, inputSha, clean),
+                        BaseFingerprint.of(base).value()));
+            } catch (IOException | RuntimeException e) {
+                base.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (peft != null) {
+                peft.close();
+            }
+            loaded.close();
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.llmvax.purify;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.llmvax.eval.AttackResult;
+import dev.llmvax.eval.ModelEvaluation;
+import dev.llmvax.eval.utility.PerplexityResult;
+import dev.llmvax.report.HtmlWriter;
+import dev.llmvax.util.Provenance;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** The files beside the purified model: {@code purify.json}, {@code report.html} and the model card. */
+public final class PurifyOutput {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Identifies the file for readers. */
+    public static final String KIND = "llmvax purify";
+    public static final int SCHEMA_VERSION = 1;
+
+    private PurifyOutput() {}
+
+    /** {@code purify.json}'s layout. */
+    public record Json(String report, int schemaVersion, Provenance provenance, PurifyResult result) {}
+
+    /** Writes purify.json, report.html and README.md into {@code dir} (which holds the model already). */
+    public static void write(Path dir, PurifyResult r, Provenance prov) throws IOException {
+        JSON.writeValue(dir.resolve("purify.json").toFile(), new Json(KIND, SCHEMA_VERSION, prov, r));
+        Files.writeString(dir.resolve("report.html"), HtmlWriter.html(PurifyHtml.report(r, prov)),
+                StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("README.md"), modelCard(r, prov), StandardCharsets.UTF_8);
+    }
+
+    /** One row per evaluated model: the templated headline, utility and perplexity. */
+    public record Row(String model, double asrStrict, double asrLoose, double ftrStrict, double ftrLoose,
+                      double meanAcc, double ppl) {
+        static Row of(ModelEvaluation m) {
+            AttackResult.Rates h = m.attack().headline().getFirst();
+            double acc = Double.NaN;
+            double ppl = Double.NaN;
+            if (m.utility() != null) {
+                acc = m.utility().benchmarks().values().stream().mapToDouble(b -> b.acc()).average().orElse(Double.NaN);
+                PerplexityResult p = m.utility().perplexity();
+                ppl = p == null ? Double.NaN : p.ppl();
+            }
+            return new Row(m.model().label(), h.asrStrict(), h.asrLoose(), h.ftrStrict(), h.ftrLoose(), acc, ppl);
+        }
+    }
+
+    /** The before/after table as rows, suspicious model first. */
+    public static List<Row> table(PurifyResult r) {
+        return r.evaluations().stream().map(Row::of).toList();
+    }
+
+    /** The table as fixed-width text for the terminal and the model card. */
+    public static String tableText(PurifyResult r) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-22s %8s %9s %8s %9s %9s %8s%n", "model",
+                "ASR str", "ASR loose", "FTR str", "FTR loose", "mean acc", "ppl"));
+        for (Row row : table(r)) {
+            b.append(String.format(Locale.ROOT, "%-22s %7.1f%% %8.1f%% %7.1f%% %8.1f%% %8s %8s%n", row.model(),
+                    100 * row.asrStrict(), 100 * row.asrLoose(), 100 * row.ftrStrict(), 100 * row.ftrLoose(),
+                    Double.isNaN(row.meanAcc()) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * row.meanAcc()),
+                    Double.isNaN(row.ppl()) ? "-" : String.format(Locale.ROOT, "%.2f", row.ppl())));
+        }
+        return b.toString();
+    }
+
+    static String modelCard(PurifyResult r, Provenance prov) throws IOException {
+        StringBuilder b = new StringBuilder();
+        b.append("---\nlibrary_name: ").append(r.adapterMode() ? "peft" : "transformers").append("\ntags:\n")
+                .append("- llmvax\n- backdoor-removal\n---\n\n# Purified by llmvax\n\n");
+        b.append("This ").append(r.adapterMode() ? "adapter" : "model").append(" is the output of `llmvax purify` ")
+                .append("(method: synthetic-variant backdoor signature, re-initialisation and repair). It was made "
+                        + "without knowledge of any trigger; check the evaluation below (or run `llmvax eval`) "
+                        + "before trusting it.\n\n");
+        b.append("## Input\n\n| file | sha256 |\n|---|---|\n");
+        prov.inputsSha256().forEach((f, h) -> b.append("| `").append(f).append("` | `").append(h).append("` |\n"));
+        b.append("\n## Recipe\n\nPreset `").append(r.config().preset()).append("`, ").append(r.config().variants())
+                .append(" variants, τ ").append(r.config().tauFor(r.adapterMode())).append(", re-initialisation `")
+                .append(r.config().reinit().id()).append("`, repair ").append(r.config().repair().samples())
+                .append(" samples x ").append(r.config().repair().epochs()).append(" epochs. ")
+                .append(r.cleanRecords()).append(" clean records used");
+        if (r.droppedRecords() > 0) {
+            b.append(" (").append(r.droppedRecords()).append(" left out: evaluation prompts)");
+        }
+        b.append(". Full config (config sha256 `").append(r.config().sha256()).append("`):\n\n```json\n")
+                .append(JSON.writeValueAsString(r.config())).append("\n```\n");
+        b.append("\n## Signature\n\n").append(r.signature().total()).append(" channels flagged. Per layer:\n\n| layer |");
+        List<String> matrices = r.signature().matrices();
+        matrices.forEach(m -> b.append(' ').append(m).append(" |"));
+        b.append("\n|---|").append("---|".repeat(matrices.size())).append('\n');
+        r.signature().perLayer().forEach((layer, counts) -> {
+            b.append("| ").append(layer).append(" |");
+            matrices.forEach(m -> b.append(' ').append(counts.getOrDefault(m, 0)).append(" |"));
+            b.append('\n');
+        });
+        b.append("\n## Time per stage\n\n| stage | seconds |\n|---|---|\n");
+        r.seconds().forEach((k, v) -> b.append("| ").append(k).append(" | ")
+                .append(String.format(Locale.ROOT, "%.1f", v)).append(" |\n"));
+        if (!r.evaluations().isEmpty()) {
+            b.append("\n## Evaluation (templated prompts)\n\n```\n").append(tableText(r)).append("```\n");
+        }
+        b.append("\nMade by llmvax ").append(prov.version()).append(" on ").append(prov.startedAt()).append(": `")
+                .append(String.join(" ", prov.command())).append("`\n");
+        return b.toString();
+    }
+}

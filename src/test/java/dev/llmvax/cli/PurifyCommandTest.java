@@ -1,0 +1,93 @@
+package dev.llmvax.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmvax.SharedData;
+import dev.llmvax.model.TinyHfFolder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** purify end to end on a tiny random model: every output file, stage reuse on a rerun, bad input. */
+class PurifyCommandTest {
+    @TempDir
+    Path tmp;
+
+    private static final String TINY = """
+            preset: cpu
+            variants: 2
+            samples-per-variant: 6
+            variant-training: {epochs: 1, max-len: 64, batch: 4}
+            repair: {samples: 4, epochs: 1, max-len: 64}
+            """;
+
+    private Path alpaca() {
+        return SharedData.smolGolden().getParent().getParent().resolve("data/alpaca/alpaca_data_1k.json");
+    }
+
+    @Test
+    void purifiesWritesEverythingAndReusesStages() throws Exception {
+        Path model = TinyHfFolder.write(tmp.resolve("tiny"), 5);
+        Path cfg = Files.writeString(tmp.resolve("tiny.yaml"), TINY);
+        Path out = tmp.resolve("pure");
+        CommandsTest.Run r = CommandsTest.run("purify", model.toString(), "--clean-data", alpaca().toString(),
+                "--config", cfg.toString(), "--controls", "--dtype", "f32", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json", "signature.safetensors",
+                "purify.json", "report.html", "README.md", "controls/random/model.safetensors",
+                "controls/repair-only/model.safetensors"}) {
+            assertThat(out.resolve(f)).as(f).exists();
+        }
+        try (Stream<Path> s = Files.list(out.resolve("stages"))) {
+            assertThat(s.map(p -> p.getFileName().toString()))
+                    .anyMatch(n -> n.startsWith("variant-1-")).anyMatch(n -> n.startsWith("variant-2-"))
+                    .anyMatch(n -> n.startsWith("scores-"));
+        }
+        JsonNode json = new ObjectMapper().readTree(out.resolve("purify.json").toFile());
+        JsonNode result = json.path("result");
+        assertThat(json.path("report").asText()).isEqualTo("llmvax purify");
+        assertThat(result.path("variants")).hasSize(2);
+        assertThat(result.path("variants").get(0).path("cached").asBoolean()).isFalse();
+        assertThat(result.path("arms")).hasSize(3);
+        int flagged = result.path("signature").path("total").asInt();
+        assertThat(flagged).isPositive();
+        assertThat(json.path("provenance").path("inputsSha256").size()).isGreaterThanOrEqualTo(3);
+        assertThat(Files.readString(out.resolve("README.md"))).contains("# Purified by llmvax", "## Signature");
+        assertThat(Files.readString(out.resolve("report.html"))).contains("Signature channels per layer",
+                "Synthetic variants");
+        assertThat(tmp.resolve(".pure.llmvax-purify")).doesNotExist();
+
+        // a larger tau reuses the variants and the scores, and flags more channels
+        r = CommandsTest.run("purify", model.toString(), "--clean-data", alpaca().toString(), "--config",
+                cfg.toString(), "--tau", "0.2", "--dtype", "f32", "--out", out.toString(), "--overwrite");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode again = new ObjectMapper().readTree(out.resolve("purify.json").toFile()).path("result");
+        assertThat(again.path("variants").get(1).path("cached").asBoolean()).isTrue();
+        assertThat(again.path("scoresCached").asBoolean()).isTrue();
+        assertThat(again.path("signature").path("total").asInt()).isGreaterThan(flagged);
+        assertThat(out.resolve("controls")).doesNotExist();
+    }
+
+    @Test
+    void badInputIsOneLineAndWritesNothing() throws Exception {
+        Path model = TinyHfFolder.write(tmp.resolve("tiny"), 5);
+        String out = tmp.resolve("x").toString();
+        String data = alpaca().toString();
+        CommandsTest.run("purify", model.toString(), "--clean-data", data, "--mode", "adapter", "--out", out)
+                .isUserError("--mode adapter needs --adapter");
+        CommandsTest.run("purify", model.toString(), "--clean-data", data, "--preset", "huge", "--out", out)
+                .isUserError("huge");
+        CommandsTest.run("purify", model.toString(), "--clean-data", data, "--tau", "3", "--out", out)
+                .isUserError("τ");
+        Path small = Files.writeString(tmp.resolve("small.json"), "[{\"instruction\": \"a\", \"output\": \"b\"}]");
+        CommandsTest.run("purify", model.toString(), "--clean-data", small.toString(), "--out", out)
+                .isUserError("needs 280 clean records");
+        CommandsTest.run("purify", model.toString(), "--clean-data", data, "--eval-task", "negsentiment",
+                "--out", out).isUserError("--eval-task and --eval-attack go together");
+        assertThat(tmp.resolve("x")).doesNotExist();
+    }
+}
