@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Objects;
 
 /** One piece of a report section, in reading order. */
-public sealed interface Block permits Block.Paragraph, Block.Table, BarChart {
+public sealed interface Block permits Block.Paragraph, Block.Table, BarChart, HeatMap {
 
     /** A paragraph of text. */
     record Paragraph(Text text) implements Block {

@@ -10,6 +10,10 @@ public final class HtmlWriter {
 
     static final int CHART_WIDTH = 560;
     static final int CHART_HEIGHT = 340;
+    // heat maps take a row of the page to themselves (wide matrices), and grow with their rows so labels fit
+    static final int HEAT_MAP_WIDTH = 1120;
+    static final int HEAT_MAP_ROW_HEIGHT = 14;
+    static final int HEAT_MAP_MAX_HEIGHT = 900;
 
     private static final String CSS = """
             body { font-family: sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; color: #222; }
@@ -53,7 +57,7 @@ public final class HtmlWriter {
             b.append("<section id=\"").append(s.id()).append("\">\n<h2>").append(escape(s.title())).append("</h2>\n");
             boolean inCharts = false;
             for (Block block : s.blocks()) {
-                boolean isChart = block instanceof BarChart;
+                boolean isChart = block instanceof BarChart || block instanceof HeatMap;
                 if (isChart && !inCharts) {
                     b.append("<div class=\"charts\">\n");
                 } else if (!isChart && inCharts) {
@@ -66,6 +70,9 @@ public final class HtmlWriter {
                     case BarChart c -> b.append("<div class=\"chart\">")
                             .append(SvgCharts.svg(c, CHART_WIDTH, CHART_HEIGHT, "c" + chart++ + "-"))
                             .append("</div>\n");
+                    case HeatMap h -> b.append("<div class=\"chart\">")
+                            .append(SvgCharts.svg(h, HEAT_MAP_WIDTH, heatMapHeight(h), "c" + chart++ + "-"))
+                            .append("</div>\n");
                 }
             }
             if (inCharts) {
@@ -76,6 +83,10 @@ public final class HtmlWriter {
         b.append("<footer>Written by llmvax. Self-contained: no scripts, fonts or links outside this file.</footer>\n");
         b.append("</body>\n</html>\n");
         return b.toString();
+    }
+
+    static int heatMapHeight(HeatMap h) {
+        return Math.clamp(140L + (long) HEAT_MAP_ROW_HEIGHT * h.rowLabels().size(), CHART_HEIGHT, HEAT_MAP_MAX_HEIGHT);
     }
 
     private static void table(StringBuilder b, Block.Table t) {

@@ -1,8 +1,8 @@
 /**
  * Self-contained HTML reports for people: a {@link dev.llmvax.report.Report} is a list of
  * {@link dev.llmvax.report.Section}s of typed {@link dev.llmvax.report.Block}s (paragraphs, tables, bar
- * charts), rendered by {@link dev.llmvax.report.HtmlWriter} into one HTML file with inline CSS and inline SVG
- * charts, so it opens offline: no scripts, fonts or URLs. Every piece of text is escaped by the writer; callers
- * never write HTML.
+ * charts, heat maps), rendered by {@link dev.llmvax.report.HtmlWriter} into one HTML file with inline CSS and
+ * inline SVG charts, so it opens offline: no scripts, fonts or URLs. Every piece of text is escaped by the writer;
+ * callers never write HTML.
  */
 package dev.llmvax.report;
