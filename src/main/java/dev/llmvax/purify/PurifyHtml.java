@@ -2,6 +2,7 @@ package dev.llmvax.purify;
 
 import dev.llmvax.report.BarChart;
 import dev.llmvax.report.Block;
+import dev.llmvax.report.HeatMap;
 import dev.llmvax.report.Report;
 import dev.llmvax.report.Section;
 import dev.llmvax.report.Text;
@@ -78,7 +79,48 @@ final class PurifyHtml {
                 + "matrix gives the same share; the heat map shows where the scores concentrate). Scores: "
                 + "signature.safetensors."));
         blocks.add(new BarChart("Signature channels per layer", "channels", layers, series, Double.NaN));
+        if (r.scores() != null && r.selected() != null) {
+            blocks.add(heatMap(r.scores(), r.selected()));
+        }
         return new Section("signature", "Signature", blocks);
+    }
+
+    /**
+     * One cell per layer and MLP neuron j: the mean over gate row j, up row j and down column j of the Eq. 2 score
+     * divided by its matrix's mean score (so the three matrices weigh alike and 1 is average); marked where any of
+     * the three is in the signature.
+     */
+    static HeatMap heatMap(ChannelScores scores, Signature signature) {
+        List<MatrixId> ids = scores.matrices().stream().filter(id -> !id.matrix().isAttention()).toList();
+        int layers = ids.stream().mapToInt(MatrixId::layer).max().orElse(-1) + 1;
+        int width = ids.isEmpty() ? 1 : scores.scores(ids.getFirst()).length;
+        float[][] v = new float[layers][width];
+        int[][] n = new int[layers][width];
+        boolean[][] marks = new boolean[layers][width];
+        for (MatrixId id : ids) {
+            float[] s = scores.scores(id);
+            double mean = 0;
+            for (float x : s) {
+                mean += x;
+            }
+            mean /= s.length;
+            for (int j = 0; j < s.length; j++) {
+                v[id.layer()][j] += (float) (mean > 0 ? s[j] / mean : 0);
+                n[id.layer()][j]++;
+            }
+            for (int j : signature.flagged(id)) {
+                marks[id.layer()][j] = true;
+            }
+        }
+        List<String> labels = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            labels.add("layer " + l);
+            for (int j = 0; j < width; j++) {
+                v[l][j] = n[l][j] == 0 ? Float.NaN : v[l][j] / n[l][j];
+            }
+        }
+        return new HeatMap("Channel scores (red ticks: signature)", "MLP channel", "layer", labels, width, v,
+                "score / matrix mean", marks);
     }
 
     private static Section variants(PurifyResult r) {

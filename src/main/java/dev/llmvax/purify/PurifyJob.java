@@ -121,7 +121,7 @@ public final class PurifyJob {
         }
         seconds.put("total", (System.nanoTime() - t0) / 1e9);
         return new PurifyResult(cfg, req.adapterMode(), clean.size(), dropped, variants, scores.file().toString(),
-                scores.cached(), SignatureCounts.of(signature), arms, evals, seconds);
+                scores.cached(), SignatureCounts.of(signature), arms, evals, seconds, scores.scores(), signature);
     }
 
     /** Neutralise, repair, write (and evaluate) one arm into {@code out}. */

@@ -1,5 +1,6 @@
 package dev.llmvax.purify;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.llmvax.eval.ModelEvaluation;
 import java.util.List;
 import java.util.Map;
@@ -14,11 +15,14 @@ import java.util.Map;
  * @param arms           the purified model first, then any controls
  * @param evaluations    the suspicious model first, then the purified one and the controls (empty without eval)
  * @param seconds        wall time per stage and in total
+ * @param scores         the channel scores (in signature.safetensors, not in the JSON)
+ * @param selected       the signature (its counts are in {@code signature})
  */
 public record PurifyResult(PurifyConfig config, boolean adapterMode, int cleanRecords, int droppedRecords,
                            List<Purifier.VariantResult> variants, String signatureFile, boolean scoresCached,
                            SignatureCounts signature, List<Purifier.ArmResult> arms,
-                           List<ModelEvaluation> evaluations, Map<String, Double> seconds) {
+                           List<ModelEvaluation> evaluations, Map<String, Double> seconds,
+                           @JsonIgnore ChannelScores scores, @JsonIgnore Signature selected) {
     public PurifyResult {
         variants = List.copyOf(variants);
         arms = List.copyOf(arms);

@@ -58,7 +58,7 @@ class PurifyCommandTest {
         assertThat(json.path("provenance").path("inputsSha256").size()).isGreaterThanOrEqualTo(3);
         assertThat(Files.readString(out.resolve("README.md"))).contains("# Purified by llmvax", "## Signature");
         assertThat(Files.readString(out.resolve("report.html"))).contains("Signature channels per layer",
-                "Synthetic variants");
+                "Synthetic variants", "Channel scores (red ticks: signature)");
         assertThat(tmp.resolve(".pure.llmvax-purify")).doesNotExist();
 
         // a larger tau reuses the variants and the scores, and flags more channels
