@@ -92,6 +92,11 @@ final class PurifyCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "New folder to write.")
     Path out;
 
+    @Option(names = "--reuse-stages", paramLabel = "DIR", description = "Another purify output (or its stages folder) "
+            + "whose finished stages are reused where their keys match: a tau, re-initialisation or repair sweep into "
+            + "new folders without retraining the variants.")
+    Path reuseStages;
+
     @Option(names = "--resume", description = "Continue an interrupted run from its finished stages.")
     boolean resume;
 
@@ -218,17 +223,32 @@ final class PurifyCommand implements Callable<Integer> {
         }
         Path stages = work.resolve("stages");
         Files.createDirectories(stages);
-        Path old = target.resolve("stages");
-        if (overwrite && Files.isDirectory(old)) {
-            try (Stream<Path> s = Files.list(old)) {
-                for (Path p : s.toList()) {
-                    if (!Files.exists(stages.resolve(p.getFileName()))) {
-                        copyTree(p, stages.resolve(p.getFileName()));
-                    }
+        if (overwrite) {
+            seed(stages, target.resolve("stages"));
+        }
+        if (reuseStages != null) {
+            Path from = Files.isDirectory(reuseStages.resolve("stages")) ? reuseStages.resolve("stages") : reuseStages;
+            if (!Files.isDirectory(from)) {
+                throw new UserError("--reuse-stages " + reuseStages + ": not a purify output or stages folder");
+            }
+            seed(stages, from);
+        }
+        return work;
+    }
+
+    /** Copies finished stage folders of {@code from} that {@code stages} lacks (keys are checked when used). */
+    private static void seed(Path stages, Path from) throws IOException {
+        if (!Files.isDirectory(from)) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(from)) {
+            for (Path p : s.toList()) {
+                if (Files.isDirectory(p) && !p.getFileName().toString().startsWith(".")
+                        && !Files.exists(stages.resolve(p.getFileName()))) {
+                    copyTree(p, stages.resolve(p.getFileName()));
                 }
             }
         }
-        return work;
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

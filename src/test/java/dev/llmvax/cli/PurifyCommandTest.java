@@ -70,6 +70,16 @@ class PurifyCommandTest {
         assertThat(again.path("scoresCached").asBoolean()).isTrue();
         assertThat(again.path("signature").path("total").asInt()).isGreaterThan(flagged);
         assertThat(out.resolve("controls")).doesNotExist();
+
+        // a sweep into a new folder reuses the stages of another output
+        Path zero = tmp.resolve("zero");
+        Path zeroCfg = Files.writeString(tmp.resolve("zero.yaml"), TINY + "reinit: zero\n");
+        r = CommandsTest.run("purify", model.toString(), "--clean-data", alpaca().toString(), "--config",
+                zeroCfg.toString(), "--dtype", "f32", "--out", zero.toString(), "--reuse-stages", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode swept = new ObjectMapper().readTree(zero.resolve("purify.json").toFile()).path("result");
+        assertThat(swept.path("scoresCached").asBoolean()).isTrue();
+        assertThat(swept.path("config").path("reinit").asText()).isEqualToIgnoringCase("zero");
     }
 
     @Test
