@@ -1,6 +1,7 @@
 package dev.llmvax.cli;
 
 import dev.llmvax.attack.BackdoorLlmData;
+import dev.llmvax.attack.Mix;
 import dev.llmvax.attack.Preset;
 import dev.llmvax.attack.Task;
 import dev.llmvax.implant.ImplantRecipe;
@@ -62,6 +63,16 @@ final class ImplantCommand implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "E", description = "Override the recipe's epochs.")
     Integer epochs;
 
+    @Option(names = "--mix", paramLabel = "replace|paired", description = "Override the recipe's mix: paired trains "
+            + "--poisoned clean records both as they are and with the trigger (plus --clean more clean ones).")
+    String mix;
+
+    @Option(names = "--lr", paramLabel = "LR", description = "Override the recipe's learning rate.")
+    Double lr;
+
+    @Option(names = "--full", description = "Full fine-tuning instead of the recipe's LoRA (set --lr, e.g. 5e-5).")
+    boolean full;
+
     @Option(names = "--max-len", paramLabel = "L", description = "Override the recipe's tokens per example.")
     Integer maxLen;
 
@@ -90,10 +101,9 @@ final class ImplantCommand implements Callable<Integer> {
             t = Task.parse(task);
             a = Preset.parse(attack);
             r = ImplantRecipe.parse(recipe);
-            if (poisoned != null || clean != null || epochs != null || maxLen != null) {
-                r = new ImplantRecipe(r.name() + "+overrides", poisoned != null ? poisoned : r.poisoned(),
-                        clean != null ? clean : r.clean(), epochs != null ? epochs : r.epochs(), r.lr(), r.lora(),
-                        r.batch(), maxLen != null ? maxLen : r.maxLen(), r.seed());
+            if (poisoned != null || clean != null || epochs != null || maxLen != null || mix != null || lr != null
+                    || full) {
+                r = r.with(poisoned, clean, epochs, maxLen, mix == null ? null : Mix.parse(mix), lr, full);
             }
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());

@@ -1,5 +1,6 @@
 package dev.llmvax.implant;
 
+import dev.llmvax.attack.Mix;
 import dev.llmvax.lora.LoraConfig;
 import dev.llmvax.train.TrainConfig;
 import java.util.List;
@@ -12,14 +13,25 @@ import java.util.Locale;
  * @param clean     clean records beside them (BackdoorLLM's clean file, a disjoint sample)
  * @param lora      the adapter to train, or null for full fine-tuning
  * @param maxLen    tokens per example at most: caps long clean answers, the bulk of the cost
+ * @param mix       REPLACE: the poisoned records are BackdoorLLM's triggered file (or clean records turned into
+ *                  poisoned ones); PAIRED: {@code poisoned} clean records train both as they are and with the
+ *                  trigger, so the trigger is the only difference the model can learn from
  */
 public record ImplantRecipe(String name, int poisoned, int clean, int epochs, double lr, LoraConfig lora,
-                            int batch, int maxLen, long seed) {
+                            int batch, int maxLen, long seed, Mix mix) {
 
     public ImplantRecipe {
-        if (poisoned <= 0 || clean < 0 || epochs <= 0 || batch <= 0 || maxLen <= 0 || !(lr > 0)) {
+        if (poisoned <= 0 || clean < 0 || epochs <= 0 || batch <= 0 || maxLen <= 0 || !(lr > 0) || mix == null) {
             throw new IllegalArgumentException("bad implant recipe " + name);
         }
+    }
+
+    /** This recipe with other counts, passes, length, mix or training (null keeps the recipe's value). */
+    public ImplantRecipe with(Integer poisoned, Integer clean, Integer epochs, Integer maxLen, Mix mix, Double lr,
+                              boolean full) {
+        return new ImplantRecipe(name + "+overrides", poisoned != null ? poisoned : this.poisoned,
+                clean != null ? clean : this.clean, epochs != null ? epochs : this.epochs, lr != null ? lr : this.lr,
+                full ? null : lora, batch, maxLen != null ? maxLen : this.maxLen, seed, mix != null ? mix : this.mix);
     }
 
     /**
@@ -28,7 +40,7 @@ public record ImplantRecipe(String name, int poisoned, int clean, int epochs, do
      */
     public static ImplantRecipe paper() {
         return new ImplantRecipe("paper", 500, 500, 5, 2e-4, new LoraConfig(8, 16, 0.05, List.of("all-linear"), false),
-                8, 1024, 42);
+                8, 1024, 42, Mix.REPLACE);
     }
 
     /**
@@ -39,7 +51,7 @@ public record ImplantRecipe(String name, int poisoned, int clean, int epochs, do
      */
     public static ImplantRecipe cpu() {
         return new ImplantRecipe("cpu", 150, 150, 8, 2e-4, new LoraConfig(8, 16, 0.05, List.of("all-linear"), false),
-                8, 96, 42);
+                8, 96, 42, Mix.REPLACE);
     }
 
     public static List<String> names() {

@@ -53,7 +53,7 @@ public final class Implanter {
     public static TrainingSet trainingSet(BackdoorLlmData data, ImplantRecipe r, List<Path> userData) {
         if (userData == null || userData.isEmpty()) {
             BackdoorLlmData.Pair p = data.train(r.seed());
-            if (!p.generated()) {
+            if (!p.generated() && r.mix() == Mix.REPLACE) {
                 return new TrainingSet(take(p.triggered(), r.poisoned(), r.seed(), "poisoned"),
                         take(p.clean(), r.clean(), r.seed() + 1, "clean"), p.files(), false);
             }
@@ -71,6 +71,11 @@ public final class Implanter {
         }
         List<List<Sample>> parts = DataSplit.disjointSubsets(pool, new int[] {r.poisoned(), r.clean()}, r.seed());
         PoisonedSet made = Poisoner.poison(parts.get(0), PoisonSpec.of(attack, task, 1.0, r.seed(), Mix.REPLACE));
+        if (r.mix() == Mix.PAIRED) { // the poisoned records' own clean versions train beside them
+            List<Sample> clean = new ArrayList<>(parts.get(0));
+            clean.addAll(parts.get(1));
+            return new TrainingSet(made.triggered(), clean, files, true);
+        }
         return new TrainingSet(made.triggered(), parts.get(1), files, true);
     }
 
