@@ -3,9 +3,11 @@ package dev.llmvax.purify;
 import dev.llmvax.io.DType;
 import dev.llmvax.model.LlamaConfig;
 import dev.llmvax.model.Tensors;
+import dev.llmvax.purify.PurifyConfig.Score;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.PointerScope;
@@ -25,25 +27,59 @@ import org.bytedeco.pytorch.Tensor;
  * pushed it the same way). Both terms are kept, so λ can be changed after the fact ({@link #withLambda}). With one
  * variant there is no pair and the alignment term is 0.
  *
+ * <p>A second rule, {@link Score#RELATIVE} (method.md §4, end), divides the magnitude by a third term, the
+ * {@code reference} mean_i ||U^clean_{i,j}||_2: how far the clean twin itself moved the unit away from the
+ * suspicious weights. On a small model the units with the largest Δ are ones whose updates are large in every
+ * fine-tune (bd − clean is large by noise alone), and the model cannot lose them; relative to the clean twin's
+ * own update they no longer stand out:
+ *
+ * <pre>
+ *   s_j = mean_i ||Δ_{i,j}|| / (reference_j + ε)  +  λ · alignment_j,   ε = 0.1 · mean_j reference_j
+ * </pre>
+ *
+ * ε is a share of the matrix's own mean reference (so it is in the same units, and the rule is scale-free): units
+ * the clean twins barely moved must not blow up to the top of the ranking on a tiny denominator; with ε they are
+ * scored at most as if their reference were a tenth of the matrix's mean. A matrix no clean twin moved at all
+ * (mean reference 0: a module no adapter touches) has no scale to divide by; its units are then ranked by
+ * magnitude alone (ε = 1). The rule, like λ, can be changed after the fact ({@link #withRule}).
+ *
  * @param magnitude mean_i ||Δ_{i,j}|| per unit, keyed by matrix in {@link MatrixId} order
  * @param alignment mean over pairs i &lt; l of the clamped cosine per unit
+ * @param reference mean_i ||U^clean_{i,j}|| per unit (the clean twin's own update), or null when not computed
+ *                  (scores fed by {@link Accumulator#add(Deltas)}, or a signature file from before the term)
  * @param variants  N, the variants averaged over
  * @param lambda    λ
+ * @param rule      how the terms are combined
  */
-public record ChannelScores(Map<MatrixId, float[]> magnitude, Map<MatrixId, float[]> alignment, int variants,
-                            double lambda) {
+public record ChannelScores(Map<MatrixId, float[]> magnitude, Map<MatrixId, float[]> alignment,
+                            Map<MatrixId, float[]> reference, int variants, double lambda, Score rule) {
+    /** ε of the relative rule as a share of the matrix's mean reference. */
+    public static final double RELATIVE_EPSILON_SHARE = 0.1;
 
+    /**
+     * @throws IllegalStateException when {@code rule} is relative and there is no reference term
+     */
     public ChannelScores {
         magnitude = Collections.unmodifiableMap(new TreeMap<>(magnitude));
         alignment = Collections.unmodifiableMap(new TreeMap<>(alignment));
         if (!magnitude.keySet().equals(alignment.keySet())) {
             throw new IllegalArgumentException("magnitude and alignment cover different matrices");
         }
+        if (reference != null) {
+            reference = Collections.unmodifiableMap(new TreeMap<>(reference));
+            if (!magnitude.keySet().equals(reference.keySet())) {
+                throw new IllegalArgumentException("magnitude and reference cover different matrices");
+            }
+        }
         for (Map.Entry<MatrixId, float[]> e : magnitude.entrySet()) {
             int a = alignment.get(e.getKey()).length;
             if (e.getValue().length != a) {
                 throw new IllegalArgumentException(e.getKey() + ": " + e.getValue().length + " magnitudes but " + a
                         + " alignments");
+            }
+            if (reference != null && reference.get(e.getKey()).length != a) {
+                throw new IllegalArgumentException(e.getKey() + ": " + a + " magnitudes but "
+                        + reference.get(e.getKey()).length + " references");
             }
         }
         if (variants < 1) {
@@ -52,6 +88,18 @@ public record ChannelScores(Map<MatrixId, float[]> magnitude, Map<MatrixId, floa
         if (!(lambda >= 0) || Double.isInfinite(lambda)) {
             throw new IllegalArgumentException("lambda must be a finite number >= 0, got " + lambda);
         }
+        Objects.requireNonNull(rule, "rule");
+        if (rule == Score.RELATIVE && reference == null) {
+            throw new IllegalStateException("the relative score needs the clean twins' own update norms (the "
+                    + "reference term), and these scores have none: they were fed without a reference, or read from a "
+                    + "signature file written before the term existed; recompute the scores (or use score: eq2)");
+        }
+    }
+
+    /** Eq. 2 scores without a reference term. */
+    public ChannelScores(Map<MatrixId, float[]> magnitude, Map<MatrixId, float[]> alignment, int variants,
+                         double lambda) {
+        this(magnitude, alignment, null, variants, lambda, Score.EQ2);
     }
 
     /** The scored matrices, in order. */
@@ -59,7 +107,15 @@ public record ChannelScores(Map<MatrixId, float[]> magnitude, Map<MatrixId, floa
         return List.copyOf(magnitude.keySet());
     }
 
-    /** s_j of every unit of {@code id}: magnitude + λ · alignment, a new array. */
+    /** Whether the reference term (the clean twins' own update norms) is present. */
+    public boolean hasReference() {
+        return reference != null;
+    }
+
+    /**
+     * s_j of every unit of {@code id} under {@link #rule}, a new array: magnitude + λ · alignment (eq2), or
+     * magnitude / (reference + ε) + λ · alignment (relative).
+     */
     public float[] scores(MatrixId id) {
         float[] m = magnitude.get(id);
         if (m == null) {
@@ -67,15 +123,42 @@ public record ChannelScores(Map<MatrixId, float[]> magnitude, Map<MatrixId, floa
         }
         float[] a = alignment.get(id);
         float[] s = new float[m.length];
-        for (int j = 0; j < s.length; j++) {
-            s[j] = (float) (m[j] + lambda * a[j]);
+        if (rule == Score.RELATIVE) {
+            float[] r = reference.get(id);
+            double eps = relativeEpsilon(r);
+            for (int j = 0; j < s.length; j++) {
+                s[j] = (float) (m[j] / (r[j] + eps) + lambda * a[j]);
+            }
+        } else {
+            for (int j = 0; j < s.length; j++) {
+                s[j] = (float) (m[j] + lambda * a[j]);
+            }
         }
         return s;
     }
 
+    /** ε of the relative rule for one matrix's references: a share of their mean, or 1 when they are all 0. */
+    static double relativeEpsilon(float[] reference) {
+        double sum = 0;
+        for (float x : reference) {
+            sum += x;
+        }
+        double eps = reference.length == 0 ? 0 : RELATIVE_EPSILON_SHARE * sum / reference.length;
+        return eps > 0 ? eps : 1;
+    }
+
     /** The same terms combined with another λ. */
     public ChannelScores withLambda(double other) {
-        return new ChannelScores(magnitude, alignment, variants, other);
+        return new ChannelScores(magnitude, alignment, reference, variants, other, rule);
+    }
+
+    /**
+     * The same terms combined by another rule.
+     *
+     * @throws IllegalStateException when {@code other} is relative and there is no reference term
+     */
+    public ChannelScores withRule(Score other) {
+        return new ChannelScores(magnitude, alignment, reference, variants, lambda, other);
     }
 
     /** Scores over {@code variants}, each opened, fed and closed in turn; earlier ones kept in memory as bf16. */
@@ -97,16 +180,18 @@ public record ChannelScores(Map<MatrixId, float[]> magnitude, Map<MatrixId, floa
 
     /**
      * Eq. 2 built up one variant at a time, so the orchestrator can fine-tune variant i, feed its deltas and free
-     * them before training variant i+1. Per matrix it holds the running sums (two doubles per unit); per variant
-     * it stores each matrix's unit-normalised deltas in the {@link UnitStore}, and a new variant is compared with
-     * the stored ones one matrix and one earlier variant at a time: at most two variants' worth of one matrix
-     * is in memory while scoring. Closing it closes the store.
+     * them before training variant i+1. Per matrix it holds the running sums (two doubles per unit, three with the
+     * reference term); per variant it stores each matrix's unit-normalised deltas in the {@link UnitStore}, and a
+     * new variant is compared with the stored ones one matrix and one earlier variant at a time: at most two
+     * variants' worth of one matrix is in memory while scoring. Closing it closes the store.
      */
     public static final class Accumulator implements AutoCloseable {
         private final UnitStore store;
         private final Map<MatrixId, double[]> normSum = new TreeMap<>();
         private final Map<MatrixId, double[]> cosSum = new TreeMap<>();
+        private final Map<MatrixId, double[]> referenceSum = new TreeMap<>();
         private List<MatrixId> matrices;
+        private boolean withReference;
         private int count;
 
         private Accumulator(UnitStore store) {
@@ -118,22 +203,48 @@ public record ChannelScores(Map<MatrixId, float[]> magnitude, Map<MatrixId, floa
             return count;
         }
 
-        /** Adds one variant: its norms, and its clamped cosines with every earlier variant. */
+        /** Adds one variant without a reference term (the scores then support only {@link Score#EQ2}). */
         public void add(Deltas variant) {
+            add(variant, null);
+        }
+
+        /**
+         * Adds one variant: its norms, its clamped cosines with every earlier variant and, when {@code reference}
+         * is given, the norms of the clean twin's own update U^clean (the relative rule's denominator). Every
+         * variant must be fed alike: all with a reference or all without.
+         *
+         * @param reference the clean twin's update from the suspicious weights, over the same matrices, or null
+         */
+        public void add(Deltas variant, Deltas reference) {
             if (matrices == null) {
                 matrices = variant.matrices();
+                withReference = reference != null;
             } else if (!matrices.equals(variant.matrices())) {
                 throw new IllegalArgumentException("variant " + (count + 1) + " has deltas of other matrices than "
                         + "variant 1 (attention on in one and off in the other?)");
+            } else if (withReference != (reference != null)) {
+                throw new IllegalArgumentException("variant " + (count + 1) + (withReference ? " has no" : " has a")
+                        + " reference (clean-twin update) and variant 1 " + (withReference ? "had one" : "had none")
+                        + ": feed every variant alike");
+            }
+            if (reference != null && !matrices.equals(reference.matrices())) {
+                throw new IllegalArgumentException("variant " + (count + 1) + ": the reference covers other matrices "
+                        + "than the deltas");
             }
             for (MatrixId id : matrices) {
                 try (PointerScope scope = new PointerScope(); InferenceMode guard = new InferenceMode();
                      Tensor delta = variant.delta(id)) {
                     Tensor units = unitView(delta, id.matrix(), variant.config()); // (units, features)
-                    Tensor norms = units.mul(units).sum(new long[] {1}, false, new ScalarTypeOptional()).sqrt();
+                    Tensor norms = norms(units);
                     // a unit the variant did not move has no direction: its unit vector is 0, its cosines 0
                     Tensor unit = units.div(norms.clamp_min(new Scalar(1e-30)).unsqueeze(1));
                     add(normSum, id, Tensors.toFloats(norms));
+                    if (reference != null) {
+                        try (Tensor u = reference.delta(id)) {
+                            add(referenceSum, id, Tensors.toFloats(norms(unitView(u, id.matrix(),
+                                    reference.config()))));
+                        }
+                    }
                     for (int p = 0; p < count; p++) {
                         try (PointerScope perPair = new PointerScope()) {
                             Tensor earlier = store.get(p, id);
@@ -148,7 +259,7 @@ public record ChannelScores(Map<MatrixId, float[]> magnitude, Map<MatrixId, floa
             count++;
         }
 
-        /** The scores so far, with {@code lambda}. */
+        /** The scores so far, with {@code lambda}, under the {@link Score#EQ2} rule ({@link #withRule} for others). */
         public ChannelScores finish(double lambda) {
             if (count == 0) {
                 throw new IllegalStateException("no variant was added");
@@ -156,6 +267,7 @@ public record ChannelScores(Map<MatrixId, float[]> magnitude, Map<MatrixId, floa
             long pairs = (long) count * (count - 1) / 2;
             Map<MatrixId, float[]> mag = new TreeMap<>();
             Map<MatrixId, float[]> align = new TreeMap<>();
+            Map<MatrixId, float[]> ref = withReference ? new TreeMap<>() : null;
             for (MatrixId id : matrices) {
                 double[] n = normSum.get(id);
                 double[] c = cosSum.computeIfAbsent(id, k -> new double[n.length]);
@@ -167,8 +279,21 @@ public record ChannelScores(Map<MatrixId, float[]> magnitude, Map<MatrixId, floa
                 }
                 mag.put(id, m);
                 align.put(id, a);
+                if (ref != null) {
+                    double[] u = referenceSum.get(id);
+                    float[] r = new float[u.length];
+                    for (int j = 0; j < u.length; j++) {
+                        r[j] = (float) (u[j] / count);
+                    }
+                    ref.put(id, r);
+                }
             }
-            return new ChannelScores(mag, align, count, lambda);
+            return new ChannelScores(mag, align, ref, count, lambda, Score.EQ2);
+        }
+
+        /** Per-row L2 norms of (units, features). */
+        private static Tensor norms(Tensor units) {
+            return units.mul(units).sum(new long[] {1}, false, new ScalarTypeOptional()).sqrt();
         }
 
         private static void add(Map<MatrixId, double[]> sums, MatrixId id, float[] values) {

@@ -9,6 +9,7 @@ import dev.llmvax.lora.LoraConfig;
 import dev.llmvax.lora.LoraMerge;
 import dev.llmvax.lora.LoraWeights;
 import dev.llmvax.lora.PeftAdapter;
+import dev.llmvax.model.LlamaConfig;
 import dev.llmvax.model.LoadedModel;
 import dev.llmvax.purify.PurifyConfig.TrainMode;
 import dev.llmvax.train.FineTune;
@@ -34,7 +35,7 @@ import java.util.function.Consumer;
  *   <li>variants: per binding, a backdoor twin and a clean twin fine-tuned from the suspicious weights (LoRA
  *       adapters, stored as PEFT folders);</li>
  *   <li>scores: Eq. 1 deltas fed one variant at a time into Eq. 2 ({@code signature.safetensors});</li>
- *   <li>signature: top-τ per matrix (cheap, never cached);</li>
+ *   <li>signature: top-τ per matrix under the config's score rule (cheap, never cached);</li>
  *   <li>neutralise and repair: on the model in memory, which the caller then writes out.</li>
  * </ol>
  * The suspicious model is either full weights ({@code adapter == null}) or a base plus a LoRA adapter that stays
@@ -146,7 +147,13 @@ public final class Purifier {
         }
     }
 
-    /** Stage 2: Eq. 1 and Eq. 2 over the stored variants, one variant's deltas in memory at a time. */
+    /**
+     * Stage 2: Eq. 1 and Eq. 2 over the stored variants, one variant's deltas in memory at a time. Beside Δ each
+     * variant feeds its clean twin's own update U^clean from the suspicious weights (the relative rule's reference):
+     * in adapter mode the clean twin's adapter minus the suspicious one (both twins continue it), for a full-weight
+     * model the clean twin's dense (α/r)·B·A (an empty adapter on the other side contributes zero). The stored terms
+     * serve both rules; λ and {@code cfg.score()} are applied when they are read back.
+     */
     public static ScoresResult scores(Suspect s, PurifyConfig cfg, StageStore store) throws IOException {
         String key = scoresKey(s, cfg);
         boolean cached = store.find("scores", key).isPresent();
@@ -157,10 +164,15 @@ public final class Purifier {
                 for (int i = 0; i < cfg.variants(); i++) {
                     Path v = store.find(stageName(i), variantKey(s, cfg, i)).orElseThrow(() ->
                             new IllegalStateException("variant stages must run before the scores"));
-                    try (PeftAdapter bd = PeftAdapter.read(v.resolve("backdoor"), s.model().config());
-                         PeftAdapter clean = PeftAdapter.read(v.resolve("clean"), s.model().config());
-                         Deltas d = Deltas.ofAdapters(s.model().config(), bd.weights(), clean.weights(), heads)) {
-                        acc.add(d);
+                    LlamaConfig c = s.model().config();
+                    try (PeftAdapter bd = PeftAdapter.read(v.resolve("backdoor"), c);
+                         PeftAdapter clean = PeftAdapter.read(v.resolve("clean"), c);
+                         LoraWeights none = s.adapterMode() ? null
+                                 : new LoraWeights(clean.weights().config(), Map.of());
+                         Deltas bdMinusClean = Deltas.ofAdapters(c, bd.weights(), clean.weights(), heads);
+                         Deltas cleanUpdate = Deltas.ofAdapters(c, clean.weights(),
+                                 s.adapterMode() ? s.adapter() : none, heads)) {
+                        acc.add(bdMinusClean, cleanUpdate);
                     }
                 }
                 SignatureFile.write(tmp.resolve(SignatureFile.FILE_NAME), acc.finish(cfg.lambda()),
@@ -168,7 +180,7 @@ public final class Purifier {
             }
         });
         Path file = dir.resolve(SignatureFile.FILE_NAME);
-        ChannelScores scores = SignatureFile.read(file).scores().withLambda(cfg.lambda());
+        ChannelScores scores = SignatureFile.read(file).scores().withLambda(cfg.lambda()).withRule(cfg.score());
         return new ScoresResult(scores, file, (System.nanoTime() - t0) / 1e9, cached);
     }
 
@@ -231,7 +243,8 @@ public final class Purifier {
     }
 
     static String scoresKey(Suspect s, PurifyConfig cfg) {
-        return key("scores", s.runKey(), cfg.scoresSha256());
+        // v2: the stored scores carry the reference term (the clean twins' own update norms)
+        return key("scores", "v2", s.runKey(), cfg.scoresSha256());
     }
 
     private static String key(String... parts) {

@@ -25,6 +25,8 @@ import java.util.Objects;
  *                          sample with its poisoned copy, as the authors do
  * @param variantTraining   the recipe both twins of every variant are fine-tuned with
  * @param lambda            λ of Eq. 2: weight of the cross-variant alignment term
+ * @param score             how a unit's terms combine into its score: the authors' Eq. 2, or Δ relative to the
+ *                          clean twin's own update ({@link Score})
  * @param tau               τ per MLP matrix type for full-weight models (a fraction of each matrix's channels)
  * @param tauAdapter        τ per MLP matrix type in adapter mode (the authors needed 35–40 %)
  * @param attentionHeads    heads to flag per attention matrix (0: attention is left alone, the authors' default)
@@ -33,13 +35,14 @@ import java.util.Objects;
  * @param seeds             every seed
  */
 public record PurifyConfig(String preset, int variants, List<Binding> bindings, int samplesPerVariant,
-                           double poisonRate, Training variantTraining, double lambda, Tau tau, Tau tauAdapter,
-                           int attentionHeads, Reinit reinit, Repair repair, Seeds seeds) {
+                           double poisonRate, Training variantTraining, double lambda, Score score, Tau tau,
+                           Tau tauAdapter, int attentionHeads, Reinit reinit, Repair repair, Seeds seeds) {
 
     public PurifyConfig {
         Objects.requireNonNull(preset, "preset");
         bindings = List.copyOf(Objects.requireNonNull(bindings, "bindings"));
         Objects.requireNonNull(variantTraining, "variant-training");
+        Objects.requireNonNull(score, "score");
         Objects.requireNonNull(tau, "tau");
         Objects.requireNonNull(tauAdapter, "tau-adapter");
         Objects.requireNonNull(reinit, "reinit");
@@ -78,7 +81,7 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
     /** This config with τ set to {@code fraction} for every MLP matrix, full-weight and adapter mode alike. */
     public PurifyConfig withTau(double fraction) {
         return new PurifyConfig(preset, variants, bindings, samplesPerVariant, poisonRate, variantTraining, lambda,
-                Tau.of(fraction), Tau.of(fraction), attentionHeads, reinit, repair, seeds);
+                score, Tau.of(fraction), Tau.of(fraction), attentionHeads, reinit, repair, seeds);
     }
 
     /** The first {@link #variants} bindings: the ones the variants are trained on. */
@@ -135,8 +138,8 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
 
     /**
      * SHA-256 of only the fields that decide the channel scores (bindings in use, data, variant recipe, data and
-     * train seeds, whether heads are scored). τ, λ, re-init and repair are left out: changing them does not
-     * invalidate a stored {@link SignatureFile}.
+     * train seeds, whether heads are scored). τ, λ, the score rule, re-init and repair are left out: changing
+     * them does not invalidate a stored {@link SignatureFile}.
      */
     public String scoresSha256() {
         return Hashing.sha256(PurifyConfigYaml.scoresJson(this).getBytes(StandardCharsets.UTF_8));
@@ -164,6 +167,34 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
 
         public String id() {
             return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * How a unit's terms combine into its score (see {@link ChannelScores}). Both rules read the same stored
+     * terms, so switching does not retrain the variants.
+     */
+    public enum Score {
+        /** Eq. 2, the authors': magnitude + λ · alignment. */
+        EQ2,
+        /**
+         * magnitude / (clean twin's own update + ε) + λ · alignment: a unit every fine-tune moves a lot no longer
+         * tops the ranking (method.md §4, end).
+         */
+        RELATIVE;
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The rule of an {@link #id()}. */
+        public static Score of(String id) {
+            for (Score s : values()) {
+                if (s.id().equals(id.strip().toLowerCase(Locale.ROOT))) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("unknown score '" + id + "'; known: eq2, relative");
         }
     }
 

@@ -39,6 +39,7 @@ import java.util.function.Supplier;
  * variant-training: {mode: lora, epochs: 3, lr: 2.0e-4, lora-rank: 8, lora-alpha: 16, lora-dropout: 0.05,
  *                    lora-targets: [all-linear], batch: 8, grad-accum: 1, max-len: 96, warmup-ratio: 0.1}
  * lambda: 0.01
+ * score: eq2                        # eq2 (the authors') | relative (Δ over the clean twin's own update)
  * tau: {gate: 0.03, up: 0.03, down: 0.03}   # or tau: 0.03
  * tau-adapter: 0.35
  * attention-heads: 0
@@ -54,8 +55,8 @@ final class PurifyConfigYaml {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private static final Set<String> TOP = Set.of("preset", "variants", "bindings", "samples-per-variant",
-            "poison-rate", "variant-training", "lambda", "tau", "tau-adapter", "attention-heads", "reinit", "repair",
-            "seeds");
+            "poison-rate", "variant-training", "lambda", "score", "tau", "tau-adapter", "attention-heads", "reinit",
+            "repair", "seeds");
     private static final Set<String> BINDING = Set.of("key", "behaviour", "family");
     private static final Set<String> TRAINING = Set.of("mode", "epochs", "lr", "lora-rank", "lora-alpha",
             "lora-dropout", "lora-targets", "batch", "grad-accum", "max-len", "warmup-ratio");
@@ -153,6 +154,7 @@ final class PurifyConfigYaml {
         tr.put("batch", t.batch()).put("grad-accum", t.gradAccum()).put("max-len", t.maxLen())
                 .put("warmup-ratio", t.warmupRatio());
         o.put("lambda", c.lambda());
+        o.put("score", c.score().id());
         o.set("tau", tau(c.tau()));
         o.set("tau-adapter", tau(c.tauAdapter()));
         o.put("attention-heads", c.attentionHeads());
@@ -199,7 +201,8 @@ final class PurifyConfigYaml {
         return new PurifyConfig(text(o.get("preset"), "preset"), integer(o.get("variants"), "variants"), bindings,
                 integer(o.get("samples-per-variant"), "samples-per-variant"),
                 number(o.get("poison-rate"), "poison-rate"), training(o.get("variant-training")),
-                number(o.get("lambda"), "lambda"), tau(o.get("tau"), "tau"), tau(o.get("tau-adapter"), "tau-adapter"),
+                number(o.get("lambda"), "lambda"), choice(PurifyConfig.Score.class, o.get("score"), "score"),
+                tau(o.get("tau"), "tau"), tau(o.get("tau-adapter"), "tau-adapter"),
                 integer(o.get("attention-heads"), "attention-heads"),
                 choice(PurifyConfig.Reinit.class, o.get("reinit"), "reinit"), repair(o.get("repair")),
                 seeds(o.get("seeds")));

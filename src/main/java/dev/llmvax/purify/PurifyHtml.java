@@ -24,7 +24,8 @@ final class PurifyHtml {
         facts.add(new Report.Fact("mode", r.adapterMode() ? "adapter (the suspicious adapter is purified)"
                 : "full weights"));
         facts.add(new Report.Fact("recipe", "preset " + r.config().preset() + ", " + r.config().variants()
-                + " variants x " + r.config().samplesPerVariant() + " samples, τ " + r.config().tauFor(r.adapterMode())
+                + " variants x " + r.config().samplesPerVariant() + " samples, score " + r.config().score().id()
+                + ", τ " + r.config().tauFor(r.adapterMode())
                 + ", re-init " + r.config().reinit().id() + ", repair " + r.config().repair().samples() + " x "
                 + r.config().repair().epochs() + " epochs"));
         facts.add(new Report.Fact("clean data", r.cleanRecords() + " records" + (r.droppedRecords() > 0 ? ", "

@@ -101,8 +101,9 @@ public final class PurifyJob {
             scores = Purifier.scores(s.suspect(), cfg, store);
             seconds.put("scores", scores.seconds());
             signature = Purifier.signature(s.suspect(), cfg, scores.scores());
-            Progress.log(String.format(Locale.ROOT, "signature: %d channels of %d matrices (tau %s)",
-                    signature.total(), signature.selections().size(), cfg.tauFor(req.adapterMode())));
+            Progress.log(String.format(Locale.ROOT, "signature: %d channels of %d matrices (tau %s, score %s)",
+                    signature.total(), signature.selections().size(), cfg.tauFor(req.adapterMode()),
+                    cfg.score().id()));
             SignatureFile.write(dir.resolve(SignatureFile.FILE_NAME), scores.scores(), cfg.scoresSha256());
             arms.add(finishArm(s, req, Arm.SIGNATURE, signature, data, dir, evals, seconds));
         }

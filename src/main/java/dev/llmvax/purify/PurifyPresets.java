@@ -4,6 +4,7 @@ import dev.llmvax.purify.PurifyConfig.Binding;
 import dev.llmvax.purify.PurifyConfig.Family;
 import dev.llmvax.purify.PurifyConfig.Reinit;
 import dev.llmvax.purify.PurifyConfig.Repair;
+import dev.llmvax.purify.PurifyConfig.Score;
 import dev.llmvax.purify.PurifyConfig.Seeds;
 import dev.llmvax.purify.PurifyConfig.Tau;
 import dev.llmvax.purify.PurifyConfig.TrainMode;
@@ -54,13 +55,13 @@ public final class PurifyPresets {
 
     /**
      * The authors' recipe (method.md §3): N 6 insult bindings, 500 samples each at 50 % poison, LoRA r 8 alpha 16
-     * on all linear layers, lr 2e-4, 5 epochs, batch 2 x 4, 10 % warm-up; λ 0.01; τ 3 % (full weights) and 35 %
-     * (adapter); Xavier re-init; repair 200 samples x 5 epochs at 1e-5 (full) or 2e-4 (adapter).
+     * on all linear layers, lr 2e-4, 5 epochs, batch 2 x 4, 10 % warm-up; Eq. 2 scores with λ 0.01; τ 3 % (full
+     * weights) and 35 % (adapter); Xavier re-init; repair 200 samples x 5 epochs at 1e-5 (full) or 2e-4 (adapter).
      */
     public static PurifyConfig paper() {
         return new PurifyConfig("paper", 6, PAPER_BINDINGS, 500, 0.5,
                 new Training(TrainMode.LORA, 5, 2e-4, 8, 16, 0.05, List.of("all-linear"), 2, 4, 512, 0.1),
-                0.01, Tau.of(0.03), Tau.of(0.35), 0, Reinit.XAVIER,
+                0.01, Score.EQ2, Tau.of(0.03), Tau.of(0.35), 0, Reinit.XAVIER,
                 new Repair(200, 5, 1e-5, TrainMode.FULL, 512, 2e-4), Seeds.all(42));
     }
 
@@ -85,7 +86,7 @@ public final class PurifyPresets {
     private static PurifyConfig cheap(String name, List<Binding> bindings) {
         return new PurifyConfig(name, bindings.size(), bindings, 60, 0.5,
                 new Training(TrainMode.LORA, 3, 2e-4, 8, 16, 0.05, List.of("all-linear"), 8, 1, 96, 0.1),
-                0.01, Tau.of(0.03), Tau.of(0.35), 0, Reinit.MATCHED,
+                0.01, Score.EQ2, Tau.of(0.03), Tau.of(0.35), 0, Reinit.MATCHED,
                 new Repair(100, 2, 1e-5, TrainMode.FULL, 96, 2e-4), Seeds.all(42));
     }
 

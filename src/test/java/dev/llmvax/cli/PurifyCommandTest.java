@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmvax.SharedData;
+import dev.llmvax.io.SafetensorsFile;
 import dev.llmvax.model.TinyHfFolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,13 +74,20 @@ class PurifyCommandTest {
 
         // a sweep into a new folder reuses the stages of another output
         Path zero = tmp.resolve("zero");
-        Path zeroCfg = Files.writeString(tmp.resolve("zero.yaml"), TINY + "reinit: zero\n");
+        Path zeroCfg = Files.writeString(tmp.resolve("zero.yaml"), TINY + "reinit: zero\nscore: relative\n");
         r = CommandsTest.run("purify", model.toString(), "--clean-data", alpaca().toString(), "--config",
                 zeroCfg.toString(), "--dtype", "f32", "--out", zero.toString(), "--reuse-stages", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode swept = new ObjectMapper().readTree(zero.resolve("purify.json").toFile()).path("result");
         assertThat(swept.path("scoresCached").asBoolean()).isTrue();
         assertThat(swept.path("config").path("reinit").asText()).isEqualToIgnoringCase("zero");
+        // the stored terms serve the relative rule too: the clean twins' update norms are in the signature file
+        assertThat(swept.path("config").path("score").asText()).isEqualToIgnoringCase("relative");
+        assertThat(Files.readString(zero.resolve("README.md"))).contains("score rule `relative`");
+        try (SafetensorsFile sf = SafetensorsFile.open(zero.resolve("signature.safetensors"))) {
+            assertThat(sf.tensors()).containsKey("model.layers.0.mlp.gate_proj.channel_reference");
+            assertThat(sf.metadata()).containsEntry("score", "relative");
+        }
     }
 
     @Test

@@ -160,6 +160,97 @@ class ChannelScoresTest {
         assertThat(exact.alignment().get(GATE)).as("random deltas align somewhere").isNotEqualTo(new float[6]);
     }
 
+    /** Scores fed with references (exact store); variant i's Δ is {@code deltas[i]}, its clean update {@code refs[i]}. */
+    static ChannelScores withReference(double lambda, List<Map<MatrixId, float[]>> deltas,
+                                       List<Map<MatrixId, float[]>> refs) {
+        try (ChannelScores.Accumulator acc = ChannelScores.accumulator(UnitStore.memory(DType.F32))) {
+            for (int i = 0; i < deltas.size(); i++) {
+                try (Deltas d = deltas(SMALL, deltas.get(i), false); Deltas u = deltas(SMALL, refs.get(i), false)) {
+                    acc.add(d, u);
+                }
+            }
+            return acc.finish(lambda);
+        }
+    }
+
+    @Test
+    void relativeRuleRanksDeltaAgainstTheCleanTwinsOwnUpdate() {
+        // unit 0: large Δ (10) but the clean twin moved it as much (10); unit 1: moderate Δ (3), tiny clean update
+        // (0.5); units 2-5: no Δ, clean update 1. Two identical variants: units 0 and 1 align fully.
+        float[] delta = new float[24];
+        set(delta, 0, 10, 0, 0, 0);
+        set(delta, 1, 0, 3, 0, 0);
+        float[] clean = new float[24];
+        set(clean, 0, 6, 8, 0, 0);
+        set(clean, 1, 0, 0, 0.5f, 0);
+        for (int j = 2; j < 6; j++) {
+            set(clean, j, 0, 0, 0, 1);
+        }
+        // variant 2's clean update differs in unit 2 only: the reference is the mean norm over variants
+        float[] clean2 = clean.clone();
+        set(clean2, 2, 0, 0, 0, 3);
+        ChannelScores s = withReference(0.5, List.of(Map.of(GATE, delta), Map.of(GATE, delta)),
+                List.of(Map.of(GATE, clean), Map.of(GATE, clean2)));
+        assertThat(s.hasReference()).isTrue();
+        assertThat(s.rule()).as("finish gives Eq. 2").isEqualTo(PurifyConfig.Score.EQ2);
+        assertThat(s.reference().get(GATE)).containsExactly(new float[] {10, 0.5f, 2, 1, 1, 1}, within(1e-6f));
+        assertThat(s.magnitude().get(GATE)).containsExactly(new float[] {10, 3, 0, 0, 0, 0}, within(1e-6f));
+
+        float[] eq2 = s.scores(GATE);
+        assertThat(eq2[0]).as("Eq. 2 ranks the large Δ first").isGreaterThan(eq2[1]);
+        ChannelScores rel = s.withRule(PurifyConfig.Score.RELATIVE);
+        double eps = 0.1 * (10 + 0.5 + 2 + 1 + 1 + 1) / 6;
+        float[] r = rel.scores(GATE);
+        assertThat(r[0]).isCloseTo((float) (10 / (10 + eps) + 0.5), within(1e-5f));
+        assertThat(r[1]).isCloseTo((float) (3 / (0.5 + eps) + 0.5), within(1e-5f));
+        assertThat(r[2]).isZero();
+        assertThat(r[1]).as("relative ranks the moderate Δ with a tiny clean update first").isGreaterThan(r[0]);
+        assertThat(Signature.select(rel, PurifyConfig.Tau.of(0.1)).flagged(GATE)).containsExactly(1);
+        assertThat(Signature.select(s, PurifyConfig.Tau.of(0.1)).flagged(GATE)).containsExactly(0);
+        // λ still scales only the alignment term, and switching back gives Eq. 2 again
+        assertThat(rel.withLambda(1).scores(GATE)[1] - r[1]).isCloseTo(0.5f, within(1e-5f));
+        assertThat(rel.withRule(PurifyConfig.Score.EQ2).scores(GATE)).containsExactly(eq2);
+    }
+
+    @Test
+    void relativeEpsilonKeepsUnmovedUnitsFinite() {
+        // GATE: unit 0 has Δ 2 but the clean twin left it alone (reference 0); the others' references are 1
+        float[] clean = new float[24];
+        for (int j = 1; j < 6; j++) {
+            set(clean, j, 1, 0, 0, 0);
+        }
+        // UP: no clean twin moved it at all (mean reference 0): ranked by magnitude alone
+        ChannelScores rel = withReference(0.01,
+                List.of(Map.of(GATE, row(SMALL, Matrix.GATE, 0, 2), UP, row(SMALL, Matrix.UP, 3, 0, 5))),
+                List.of(Map.of(GATE, clean))).withRule(PurifyConfig.Score.RELATIVE);
+        double eps = 0.1 * 5.0 / 6;
+        float[] g = rel.scores(GATE);
+        assertThat(g[0]).isCloseTo((float) (2 / eps), within(1e-4f));
+        assertThat(g[0]).as("bounded by ε, not infinite").isLessThan(100);
+        assertThat(g[1]).isZero();
+        assertThat(rel.scores(UP)).containsExactly(0, 0, 0, 5, 0, 0);
+        assertThat(rel.scores(DOWN)).as("nothing moved: 0, not NaN").containsOnly(0f);
+        assertThat(ChannelScores.relativeEpsilon(new float[] {0, 0})).isEqualTo(1);
+        assertThat(ChannelScores.relativeEpsilon(new float[] {1, 3})).isCloseTo(0.2, within(1e-12));
+    }
+
+    @Test
+    void relativeRuleWithoutReferenceIsRefused() {
+        ChannelScores s = exact(0.01, List.of(Map.of(GATE, row(SMALL, Matrix.GATE, 2, 3, 4))));
+        assertThat(s.hasReference()).isFalse();
+        assertThatThrownBy(() -> s.withRule(PurifyConfig.Score.RELATIVE))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("relative")
+                .hasMessageContaining("reference");
+        try (ChannelScores.Accumulator acc = ChannelScores.accumulator(UnitStore.memory(DType.F32))) {
+            acc.add(deltas(SMALL, Map.of(), false), deltas(SMALL, Map.of(), false));
+            assertThatThrownBy(() -> acc.add(deltas(SMALL, Map.of(), false)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("variant 2")
+                    .hasMessageContaining("reference");
+            assertThatThrownBy(() -> acc.add(deltas(SMALL, Map.of(), false), deltas(SMALL, Map.of(), true)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reference");
+        }
+    }
+
     @Test
     void variantsMustCoverTheSameMatrices() {
         try (ChannelScores.Accumulator acc = ChannelScores.accumulator(UnitStore.memory(DType.BF16))) {
@@ -196,6 +287,29 @@ class ChannelScoresTest {
                         }
                         assertThat(max).as(id.toString()).isLessThan(1e-5);
                         assertThat(Tensors.toFloats(b)).as("not trivially zero").isNotEqualTo(new float[fb.length]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void anEmptyAdapterSideGivesTheOtherSidesOwnUpdate() {
+        LlamaConfig c = TinyModels.config();
+        LoraConfig cfg = new LoraConfig(4, 8, 0, List.of("gate_proj", "down_proj"), false);
+        try (LoraWeights clean = PurifyFixtures.randomLora(c, cfg, 3);
+             LoraWeights none = new LoraWeights(cfg, Map.of());
+             Deltas u = Deltas.ofAdapters(c, clean, none, false)) {
+            for (MatrixId id : u.matrices()) {
+                LoraWeights.Pair p = clean.pairs().get(id.modulePath());
+                try (Tensor got = u.delta(id)) {
+                    float[] g = Tensors.toFloats(got);
+                    if (p == null) {
+                        assertThat(g).as(id + ": not adapted, zero").containsOnly(0f);
+                        continue;
+                    }
+                    try (Tensor want = LoraMerge.delta(p, cfg.scale())) {
+                        assertThat(g).as(id.toString()).containsExactly(Tensors.toFloats(want), within(1e-6f));
                     }
                 }
             }

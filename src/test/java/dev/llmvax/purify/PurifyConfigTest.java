@@ -39,6 +39,7 @@ class PurifyConfigTest {
         assertThat(t.loraAlpha()).isEqualTo(16);
         assertThat(t.loraTargets()).isEqualTo(LoraConfig.MODULES);
         assertThat(c.lambda()).isEqualTo(0.01);
+        assertThat(c.score()).as("the authors' Eq. 2").isEqualTo(PurifyConfig.Score.EQ2);
         assertThat(c.tau()).isEqualTo(Tau.of(0.03));
         assertThat(c.tauAdapter()).isEqualTo(Tau.of(0.35));
         assertThat(c.reinit()).isEqualTo(Reinit.XAVIER);
@@ -70,6 +71,23 @@ class PurifyConfigTest {
         assertThat(broad.activeBindings().get(4).behaviour()).isEqualTo("Visit www.example-prize.com now!");
         assertThat(broad.samplesPerVariant()).isEqualTo(cpu.samplesPerVariant());
         assertThat(broad.reinit()).isEqualTo(cpu.reinit());
+        assertThat(List.of(cpu.score(), broad.score())).containsOnly(PurifyConfig.Score.EQ2);
+    }
+
+    @Test
+    void scoreRuleIsParsedAndLeavesTheScoresHashAlone() {
+        PurifyConfig cpu = PurifyConfig.load("cpu");
+        PurifyConfig rel = PurifyConfig.parse("preset: cpu\nscore: Relative");
+        assertThat(rel.score()).isEqualTo(PurifyConfig.Score.RELATIVE);
+        assertThat(PurifyConfig.parse("preset: cpu\nscore: eq2")).isEqualTo(cpu);
+        assertThat(PurifyConfigYaml.toJson(rel)).contains("\"score\":\"relative\"");
+        assertThat(PurifyConfig.parse(PurifyConfigYaml.toJson(rel))).isEqualTo(rel);
+        assertThat(rel.sha256()).isNotEqualTo(cpu.sha256());
+        assertThat(rel.scoresSha256()).as("one stored signature file serves both rules")
+                .isEqualTo(cpu.scoresSha256());
+        assertThat(rel.withTau(0.1).score()).isEqualTo(PurifyConfig.Score.RELATIVE);
+        assertThat(PurifyConfig.Score.of(" RELATIVE ")).isEqualTo(PurifyConfig.Score.RELATIVE);
+        assertThatThrownBy(() -> PurifyConfig.Score.of("z")).hasMessageContaining("unknown score 'z'");
     }
 
     @Test
@@ -163,6 +181,8 @@ class PurifyConfigTest {
             samples-per-variant: 0                        | samples-per-variant must be at least 1
             repair: {samples: 0}                          | repair: samples must be at least 1
             reinit: kaiming                               | unknown reinit 'kaiming'; known: xavier, matched, zero
+            score: ratio                                  | unknown score 'ratio'; known: eq2, relative
+            score: [eq2]                                  | score must be a string
             preset: gpu                                   | unknown preset 'gpu'
             poison-rate: 0.6                              | poison-rate must be in (0, 0.5]
             lambda: -1                                    | lambda must be a finite number >= 0

@@ -140,7 +140,66 @@ class SignatureTest {
             assertThat(sf.tensors()).containsKeys("model.layers.0.mlp.gate_proj.channel_scores",
                     "model.layers.1.self_attn.q_proj.head_alignment");
             assertThat(sf.toFloats("model.layers.0.mlp.down_proj.channel_scores")).containsExactly(s.scores(D0));
+            assertThat(sf.tensors()).doesNotContainKey("model.layers.0.mlp.gate_proj.channel_reference");
         }
+        assertThat(back.scores().hasReference()).isFalse();
+        assertThat(back.scores().rule()).isEqualTo(PurifyConfig.Score.EQ2);
+        assertThatThrownBy(() -> back.scores().withRule(PurifyConfig.Score.RELATIVE))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("reference");
+    }
+
+    @Test
+    void signatureFileRoundTripsTheReferenceTermAndTheRule() {
+        Random r = new Random(6);
+        Map<MatrixId, float[]> mag = new TreeMap<>();
+        Map<MatrixId, float[]> align = new TreeMap<>();
+        Map<MatrixId, float[]> ref = new TreeMap<>();
+        for (MatrixId id : new MatrixId[] {G0, D0, Q1}) {
+            int n = id.matrix().isAttention() ? 4 : 40;
+            mag.put(id, abs(PurifyFixtures.gaussian(r, n, 1)));
+            align.put(id, abs(PurifyFixtures.gaussian(r, n, 0.3)));
+            ref.put(id, abs(PurifyFixtures.gaussian(r, n, 1)));
+        }
+        ChannelScores s = new ChannelScores(mag, align, ref, 3, 0.01, PurifyConfig.Score.RELATIVE);
+        Path f = tmp.resolve(SignatureFile.FILE_NAME);
+        SignatureFile.write(f, s, "def456");
+        ChannelScores back = SignatureFile.read(f).scores();
+        assertThat(back.rule()).isEqualTo(PurifyConfig.Score.RELATIVE);
+        assertThat(back.hasReference()).isTrue();
+        for (MatrixId id : s.matrices()) {
+            assertThat(back.reference().get(id)).containsExactly(ref.get(id));
+            assertThat(back.scores(id)).containsExactly(s.scores(id));
+        }
+        try (var sf = dev.llmvax.io.SafetensorsFile.open(f)) {
+            assertThat(sf.toFloats("model.layers.1.self_attn.q_proj.head_reference")).containsExactly(ref.get(Q1));
+            assertThat(sf.toFloats("model.layers.0.mlp.gate_proj.channel_scores")).as("stored under its rule")
+                    .containsExactly(s.scores(G0)).isNotEqualTo(s.withRule(PurifyConfig.Score.EQ2).scores(G0));
+        }
+        // the same file serves the other rule
+        assertThat(Signature.select(back.withRule(PurifyConfig.Score.EQ2), Tau.of(0.1)))
+                .isEqualTo(Signature.select(s.withRule(PurifyConfig.Score.EQ2), Tau.of(0.1)));
+    }
+
+    @Test
+    void anOldSignatureFileWithoutReferenceOrRuleStillReads() {
+        Path f = tmp.resolve("old.safetensors");
+        String p = "model.layers.0.mlp.gate_proj.channel_";
+        SafetensorsWriter.write(f, Map.of("format", "pt", SignatureFile.META_KIND, "purify-signature-scores",
+                SignatureFile.META_LAMBDA, "0.01", SignatureFile.META_VARIANTS, "2", SignatureFile.META_CONFIG, "x"),
+                java.util.List.of(SafetensorsWriter.f32(p + "scores", new long[] {2}, new float[] {1, 2}),
+                        SafetensorsWriter.f32(p + "magnitude", new long[] {2}, new float[] {1, 2}),
+                        SafetensorsWriter.f32(p + "alignment", new long[] {2}, new float[] {0, 0})));
+        ChannelScores back = SignatureFile.read(f).scores();
+        assertThat(back.rule()).isEqualTo(PurifyConfig.Score.EQ2);
+        assertThat(back.hasReference()).isFalse();
+        assertThat(back.scores(G0)).containsExactly(1, 2);
+    }
+
+    private static float[] abs(float[] v) {
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Math.abs(v[i]);
+        }
+        return v;
     }
 
     @Test
