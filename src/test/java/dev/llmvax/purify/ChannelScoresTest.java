@@ -317,17 +317,21 @@ class ChannelScoresTest {
     }
 
     @Test
-    void scoringManyVariantsKeepsNativeMemoryFlat() {
-        LlamaConfig c = LlamaConfig.tiny(8, 256, 2, 4, 2, 512); // 3 MB of float32 deltas a variant
+    void scoringManyVariantsHoldsOnlyTheStoredUnits() {
+        // 12 MB of float32 deltas a variant, so a leak (180 MB over 15 variants) stands well clear of the RSS noise a
+        // loaded machine shows (up to ~60 MB measured)
+        LlamaConfig c = LlamaConfig.tiny(8, 256, 8, 4, 2, 512);
         java.util.Random r = new java.util.Random(1);
         Map<MatrixId, Tensor> dense = new java.util.HashMap<>();
         for (MatrixId id : Deltas.matrices(c, false)) {
             long[] shape = id.matrix().shape(c);
             dense.put(id, Tensors.fromFloats(PurifyFixtures.gaussian(r, (int) (shape[0] * shape[1]), 1), shape));
         }
-        try (ChannelScores.Accumulator acc = ChannelScores.accumulator(UnitStore.disk(tmp, DType.BF16))) {
+        // the memory store holds what it should (6 MB of bf16 units a variant); a disk store's mapped pages would
+        // count as resident too, so neither store makes RSS flat, but a leak of the float32 deltas adds 12 MB more
+        try (ChannelScores.Accumulator acc = ChannelScores.accumulator(UnitStore.memory(DType.BF16))) {
             long after5 = 0;
-            for (int v = 0; v < 30; v++) {
+            for (int v = 0; v < 20; v++) {
                 try (Deltas d = Deltas.of(c, dense, false)) {
                     acc.add(d);
                 }
@@ -336,8 +340,8 @@ class ChannelScoresTest {
                 }
             }
             long growth = org.bytedeco.javacpp.Pointer.physicalBytes() - after5;
-            assertThat(growth).as("resident growth over 25 variants (a leak of the deltas alone: 75 MB)")
-                    .isLessThan(40L << 20);
+            assertThat(growth).as("resident growth over 15 variants: 90 MB stored; a leak of the deltas adds 180 MB")
+                    .isLessThan(150L << 20);
             for (float a : acc.finish(0.01).alignment().get(new MatrixId(0, Matrix.GATE))) {
                 assertThat(a).as("identical variants, bf16-stored").isCloseTo(1f, within(1e-2f));
             }
