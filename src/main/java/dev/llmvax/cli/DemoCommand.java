@@ -35,7 +35,8 @@ final class DemoCommand implements Callable<Integer> {
     String attack;
 
     @Option(names = "--eval-limit", defaultValue = "100", paramLabel = "N",
-            description = "Test prompts per set in the before/after evaluation (default: ${DEFAULT-VALUE}; 200 = all).")
+            description = "Test prompts per set, and items per utility benchmark, in the before/after evaluation "
+                    + "(default: ${DEFAULT-VALUE}).")
     int evalLimit;
 
     @Option(names = "--out", defaultValue = "runs/demo", paramLabel = "DIR",
@@ -68,7 +69,8 @@ final class DemoCommand implements Callable<Integer> {
                 + "prompts are only used to measure before and after)");
         List<String> args = new ArrayList<>(List.of("purify", backdoored.toString(), "--clean-data",
                 dataRoot.resolve("alpaca/alpaca_data_1k.json").toString(), "--eval-task", task, "--eval-attack",
-                attack, "--eval-limit", Integer.toString(evalLimit), "--data-root", dataRoot.toString(), "--out",
+                attack, "--eval-limit", Integer.toString(evalLimit), "--eval-utility", "--data-root",
+                dataRoot.toString(), "--out",
                 purified.toString()));
         int code = Main.run(o, e, List.of(), args.toArray(String[]::new));
         if (code == 0) {
