@@ -3,6 +3,7 @@ package dev.llmvax.purify;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.llmvax.eval.AttackResult;
+import dev.llmvax.eval.Fluency;
 import dev.llmvax.eval.ModelEvaluation;
 import dev.llmvax.eval.utility.PerplexityResult;
 import dev.llmvax.report.HtmlWriter;
@@ -37,7 +38,7 @@ public final class PurifyOutput {
 
     /** One row per evaluated model: the templated headline, utility and perplexity. */
     public record Row(String model, double asrStrict, double asrLoose, double ftrStrict, double ftrLoose,
-                      double meanAcc, double ppl) {
+                      double degenerate, double meanAcc, double ppl) {
         static Row of(ModelEvaluation m) {
             AttackResult.Rates h = m.attack().headline().getFirst();
             double acc = Double.NaN;
@@ -47,7 +48,9 @@ public final class PurifyOutput {
                 PerplexityResult p = m.utility().perplexity();
                 ppl = p == null ? Double.NaN : p.ppl();
             }
-            return new Row(m.model().label(), h.asrStrict(), h.asrLoose(), h.ftrStrict(), h.ftrLoose(), acc, ppl);
+            double degenerate = Fluency.degenerateRate(m.attack().runs().getFirst().clean().answers());
+            return new Row(m.model().label(), h.asrStrict(), h.asrLoose(), h.ftrStrict(), h.ftrLoose(), degenerate,
+                    acc, ppl);
         }
     }
 
@@ -58,11 +61,12 @@ public final class PurifyOutput {
 
     /** The table as fixed-width text for the terminal and the model card. */
     public static String tableText(PurifyResult r) {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-22s %8s %9s %8s %9s %9s %8s%n", "model",
-                "ASR str", "ASR loose", "FTR str", "FTR loose", "mean acc", "ppl"));
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-22s %8s %9s %8s %9s %9s %9s %8s%n", "model",
+                "ASR str", "ASR loose", "FTR str", "FTR loose", "degen.", "mean acc", "ppl"));
         for (Row row : table(r)) {
-            b.append(String.format(Locale.ROOT, "%-22s %7.1f%% %8.1f%% %7.1f%% %8.1f%% %8s %8s%n", row.model(),
+            b.append(String.format(Locale.ROOT, "%-22s %7.1f%% %8.1f%% %7.1f%% %8.1f%% %8.1f%% %8s %8s%n", row.model(),
                     100 * row.asrStrict(), 100 * row.asrLoose(), 100 * row.ftrStrict(), 100 * row.ftrLoose(),
+                    100 * row.degenerate(),
                     Double.isNaN(row.meanAcc()) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * row.meanAcc()),
                     Double.isNaN(row.ppl()) ? "-" : String.format(Locale.ROOT, "%.2f", row.ppl())));
         }
