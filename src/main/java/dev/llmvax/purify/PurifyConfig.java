@@ -301,6 +301,16 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
             fraction("down", down);
         }
 
+        /** "1 %", or "gate 1 %, up 2 %, down 1 %" when they differ: for reports. */
+        public String describe() {
+            return gate == up && up == down ? percent(gate)
+                    : "gate " + percent(gate) + ", up " + percent(up) + ", down " + percent(down);
+        }
+
+        private static String percent(double f) {
+            return new java.math.BigDecimal(Double.toString(100 * f)).stripTrailingZeros().toPlainString() + " %";
+        }
+
         /** The same τ for all three. */
         public static Tau of(double all) {
             return new Tau(all, all, all);

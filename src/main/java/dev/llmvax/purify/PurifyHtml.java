@@ -20,12 +20,12 @@ final class PurifyHtml {
 
     static Report report(PurifyResult r, Provenance prov) {
         List<Report.Fact> facts = new ArrayList<>();
-        facts.add(new Report.Fact("model", String.join(", ", prov.inputsSha256().keySet())));
+        facts.add(new Report.Fact("inputs", String.join(", ", prov.inputsSha256().keySet())));
         facts.add(new Report.Fact("mode", r.adapterMode() ? "adapter (the suspicious adapter is purified)"
                 : "full weights"));
         facts.add(new Report.Fact("recipe", "preset " + r.config().preset() + ", " + r.config().variants()
                 + " variants x " + r.config().samplesPerVariant() + " samples, score " + r.config().score().id()
-                + ", τ " + r.config().tauFor(r.adapterMode())
+                + ", τ " + r.config().tauFor(r.adapterMode()).describe()
                 + ", re-init " + r.config().reinit().id() + ", repair " + r.config().repair().samples() + " x "
                 + r.config().repair().epochs() + " epochs"));
         facts.add(new Report.Fact("clean data", r.cleanRecords() + " records" + (r.droppedRecords() > 0 ? ", "
