@@ -102,7 +102,7 @@ public final class PurifyJob {
             seconds.put("scores", scores.seconds());
             signature = Purifier.signature(s.suspect(), cfg, scores.scores());
             Progress.log(String.format(Locale.ROOT, "signature: %d channels of %d matrices (tau %s, score %s)",
-                    signature.total(), signature.selections().size(), cfg.tauFor(req.adapterMode()),
+                    signature.total(), signature.selections().size(), cfg.tauFor(req.adapterMode()).describe(),
                     cfg.score().id()));
             SignatureFile.write(dir.resolve(SignatureFile.FILE_NAME), scores.scores(), cfg.scoresSha256());
             arms.add(finishArm(s, req, Arm.SIGNATURE, signature, data, dir, evals, seconds));
