@@ -87,6 +87,13 @@ final class Attention {
         return additiveMask(blocked, 1, g, type);
     }
 
+    /**
+     * Rows x heads x keys from which the CPU fused kernel runs with OpenBLAS single-threaded. Measured on SmolLM2's
+     * shape: the thrash began past 4 x 9 x 192; batch 32 x 9 x 64 ran faster single-threaded; batch 1 x 9 x 64
+     * ran slower, since switching OpenBLAS's pool around every call costs more than it saves there.
+     */
+    static final long SINGLE_BLAS_FROM = 4096;
+
     /** The fused kernel; {@code allowed} is (B, 1, T, S) bool (true = may attend) or null with {@code causal}. */
     static Tensor fused(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal) {
         long groups = q.size(1) / k.size(1);
@@ -98,6 +105,9 @@ final class Attention {
         TensorOptional mask = allowed == null ? new TensorOptional() : new TensorOptional(allowed);
         if (q.device().is_cuda()) {
             return torch.scaled_dot_product_attention(q, k, v, mask, 0.0, causal, new DoubleOptional(), gqa);
+        }
+        if (q.size(0) * q.size(1) * k.size(2) < SINGLE_BLAS_FROM) { // small calls gain less than a switch costs
+            return torch.scaled_dot_product_attention(q, k, v, mask, 0.0, causal, new DoubleOptional(), false);
         }
         try (BlasThreads single = BlasThreads.single()) { // see BlasThreads: nested thread pools thrash
             return torch.scaled_dot_product_attention(q, k, v, mask, 0.0, causal, new DoubleOptional(), false);
