@@ -17,7 +17,6 @@ import dev.llmvax.eval.utility.UtilityConfig;
 import dev.llmvax.eval.utility.UtilityEval;
 import dev.llmvax.eval.utility.UtilityResults;
 import dev.llmvax.data.DataFormatException;
-import dev.llmvax.data.Sample;
 import dev.llmvax.lora.AdaptedModel;
 import dev.llmvax.lora.AdapterLoading;
 import dev.llmvax.model.LoadedModel;
@@ -145,12 +144,11 @@ final class EvalCommand implements Callable<Integer> {
         if (limit != null) {
             tests = tests.limit(limit);
         }
-        if (evalSpec.utility() != null) { // a missing benchmark file fails now, not after minutes of generation
-            for (String b : evalSpec.utility().benchmarks()) {
-                Path f = dataRoot.resolve("eval").resolve(Benchmark.parse(b).file());
-                if (!Files.exists(f)) {
-                    throw new UserError("--utility " + b + ": " + f + " not found (is --data-root right?)");
-                }
+        if (evalSpec.utility() != null) {
+            try {
+                evalSpec.utility().checkFiles(dataRoot.resolve("eval"));
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--utility: " + e.getMessage());
             }
         }
         Map<String, String> inputs = new LinkedHashMap<>();
@@ -267,9 +265,8 @@ final class EvalCommand implements Callable<Integer> {
             }
             UtilityResults util = null;
             if (s.utility() != null) {
-                List<Sample> heldOut = tests.clean().samples().stream().filter(x -> !x.output().isBlank()).toList();
                 try {
-                    util = UtilityEval.run(m, dataRoot.resolve("eval"), s.utility(), heldOut,
+                    util = UtilityEval.run(m, dataRoot.resolve("eval"), s.utility(), tests.heldOutAnswers(),
                             UtilityEval.progressLines());
                 } catch (DataFormatException e) {
                     throw new UserError(e.getMessage());

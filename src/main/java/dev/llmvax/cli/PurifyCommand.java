@@ -7,7 +7,6 @@ import dev.llmvax.eval.BackdoorTask;
 import dev.llmvax.eval.EvalSpec;
 import dev.llmvax.eval.PromptFormat;
 import dev.llmvax.eval.TestSets;
-import dev.llmvax.eval.utility.Benchmark;
 import dev.llmvax.eval.utility.ScoreOptions;
 import dev.llmvax.eval.utility.UtilityConfig;
 import dev.llmvax.purify.PurifyConfig;
@@ -203,13 +202,8 @@ final class PurifyCommand implements Callable<Integer> {
                     evalLimit != null ? evalLimit : 500, 256, ScoreOptions.defaults());
             EvalSpec spec = new EvalSpec(t, a, a.trigger(), List.of(PromptFormat.TEMPLATED), evalLimit,
                     EvalSpec.MAX_NEW_TOKENS, EvalSpec.BATCH_SIZE, u);
-            if (u != null) { // a missing benchmark file fails now, not after the whole purification
-                for (String b : u.benchmarks()) {
-                    Path f = dataRoot.resolve("eval").resolve(Benchmark.parse(b).file());
-                    if (!Files.exists(f)) {
-                        throw new UserError("--eval-utility " + b + ": " + f + " not found (is --data-root right?)");
-                    }
-                }
+            if (u != null) {
+                u.checkFiles(dataRoot.resolve("eval")); // caught below as a user error
             }
             TestSets tests = TestSets.load(dataRoot, t, a);
             return new PurifyJob.EvalRequest(spec, evalLimit != null ? tests.limit(evalLimit) : tests,

@@ -38,6 +38,11 @@ public record TestSets(DataSet triggered, DataSet clean) {
         return new TestSets(DataSet.loadPrompts(List.of(triggered)), DataSet.loadPrompts(List.of(clean)));
     }
 
+    /** The clean prompts that carry a reference answer: the held-out text utility's perplexity scores. */
+    public java.util.List<dev.llmvax.data.Sample> heldOutAnswers() {
+        return clean.samples().stream().filter(x -> !x.output().isBlank()).toList();
+    }
+
     /** The first {@code n} prompts of each set (all when a set is smaller). */
     public TestSets limit(int n) {
         if (n < 1) {

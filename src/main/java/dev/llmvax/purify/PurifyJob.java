@@ -164,8 +164,8 @@ public final class PurifyJob {
         }
         UtilityResults util = null;
         if (e.spec().utility() != null) {
-            List<Sample> heldOut = e.tests().clean().samples().stream().filter(x -> !x.output().isBlank()).toList();
-            util = UtilityEval.run(m, e.evalDataDir(), e.spec().utility(), heldOut, UtilityEval.progressLines());
+            util = UtilityEval.run(m, e.evalDataDir(), e.spec().utility(), e.tests().heldOutAnswers(),
+                    UtilityEval.progressLines());
         }
         seconds.put("eval " + label, (System.nanoTime() - t0) / 1e9);
         ModelRef ref = new ModelRef(label.equals("suspicious") ? "model" : "compare", label, source, null,

@@ -25,6 +25,21 @@ public record UtilityConfig(List<String> benchmarks, int items, int pplMaxLength
         }
     }
 
+    /**
+     * Checks that every benchmark's file is under {@code evalDir}, so a wrong folder fails before minutes of other
+     * work rather than after.
+     *
+     * @throws IllegalArgumentException naming the first missing file
+     */
+    public void checkFiles(java.nio.file.Path evalDir) {
+        for (String b : benchmarks) {
+            java.nio.file.Path f = evalDir.resolve(Benchmark.parse(b).file());
+            if (!java.nio.file.Files.exists(f)) {
+                throw new IllegalArgumentException("benchmark " + b + ": " + f + " not found (is --data-root right?)");
+            }
+        }
+    }
+
     /** The default benchmarks, 500 items each, held-out answers cut at {@code pplMaxLength} tokens. */
     public static UtilityConfig defaults(int pplMaxLength) {
         return new UtilityConfig(DEFAULT_BENCHMARKS, 500, pplMaxLength, ScoreOptions.defaults());
