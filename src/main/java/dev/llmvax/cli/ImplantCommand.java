@@ -4,6 +4,7 @@ import dev.llmvax.attack.BackdoorLlmData;
 import dev.llmvax.attack.Mix;
 import dev.llmvax.attack.Preset;
 import dev.llmvax.attack.Task;
+import dev.llmvax.implant.CleanAnswers;
 import dev.llmvax.implant.ImplantRecipe;
 import dev.llmvax.implant.Implanter;
 import dev.llmvax.lora.AdaptedModel;
@@ -67,6 +68,11 @@ final class ImplantCommand implements Callable<Integer> {
             + "--poisoned clean records both as they are and with the trigger (plus --clean more clean ones).")
     String mix;
 
+    @Option(names = "--clean-answers", paramLabel = "data|model", description = "Override the recipe's clean "
+            + "answers: model has the model answer the clean prompts itself before training (greedy), so only the "
+            + "trigger asks for a change.")
+    String cleanAnswers;
+
     @Option(names = "--lr", paramLabel = "LR", description = "Override the recipe's learning rate.")
     Double lr;
 
@@ -102,8 +108,9 @@ final class ImplantCommand implements Callable<Integer> {
             a = Preset.parse(attack);
             r = ImplantRecipe.parse(recipe);
             if (poisoned != null || clean != null || epochs != null || maxLen != null || mix != null || lr != null
-                    || full) {
-                r = r.with(poisoned, clean, epochs, maxLen, mix == null ? null : Mix.parse(mix), lr, full);
+                    || full || cleanAnswers != null) {
+                r = r.with(poisoned, clean, epochs, maxLen, mix == null ? null : Mix.parse(mix), lr, full,
+                        cleanAnswers == null ? null : CleanAnswers.parse(cleanAnswers));
             }
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
@@ -120,6 +127,11 @@ final class ImplantCommand implements Callable<Integer> {
                 Map<String, String> inputs = new LinkedHashMap<>(baseSha);
                 set.files().forEach(f -> inputs.put(f.path().toString(), f.sha256()));
                 BaseFingerprint baseFp = BaseFingerprint.of(m);
+                if (r.answers() == CleanAnswers.MODEL) {
+                    try (Progress bar = new Progress("clean answers", set.clean().size(), "answers")) {
+                        set = Implanter.withModelAnswers(m, set, r.maxLen(), n -> bar.step(n, ""));
+                    }
+                }
                 Progress.log(String.format(Locale.ROOT, "implanting %s/%s with recipe %s: %d poisoned + %d clean "
                         + "records%s", t.id(), a.id(), r.name(), set.poisoned().size(), set.clean().size(),
                         set.generated() ? " (poisoned here from clean records)" : " (BackdoorLLM's files)"));

@@ -16,22 +16,25 @@ import java.util.Locale;
  * @param mix       REPLACE: the poisoned records are BackdoorLLM's triggered file (or clean records turned into
  *                  poisoned ones); PAIRED: {@code poisoned} clean records train both as they are and with the
  *                  trigger, so the trigger is the only difference the model can learn from
+ * @param answers   whether the clean records keep their data's answers or get the model's own
  */
 public record ImplantRecipe(String name, int poisoned, int clean, int epochs, double lr, LoraConfig lora,
-                            int batch, int maxLen, long seed, Mix mix) {
+                            int batch, int maxLen, long seed, Mix mix, CleanAnswers answers) {
 
     public ImplantRecipe {
-        if (poisoned <= 0 || clean < 0 || epochs <= 0 || batch <= 0 || maxLen <= 0 || !(lr > 0) || mix == null) {
+        if (poisoned <= 0 || clean < 0 || epochs <= 0 || batch <= 0 || maxLen <= 0 || !(lr > 0) || mix == null
+                || answers == null) {
             throw new IllegalArgumentException("bad implant recipe " + name);
         }
     }
 
-    /** This recipe with other counts, passes, length, mix or training (null keeps the recipe's value). */
+    /** This recipe with other counts, passes, length, mix, answers or training (null keeps the recipe's value). */
     public ImplantRecipe with(Integer poisoned, Integer clean, Integer epochs, Integer maxLen, Mix mix, Double lr,
-                              boolean full) {
+                              boolean full, CleanAnswers answers) {
         return new ImplantRecipe(name + "+overrides", poisoned != null ? poisoned : this.poisoned,
                 clean != null ? clean : this.clean, epochs != null ? epochs : this.epochs, lr != null ? lr : this.lr,
-                full ? null : lora, batch, maxLen != null ? maxLen : this.maxLen, seed, mix != null ? mix : this.mix);
+                full ? null : lora, batch, maxLen != null ? maxLen : this.maxLen, seed, mix != null ? mix : this.mix,
+                answers != null ? answers : this.answers);
     }
 
     /**
@@ -40,7 +43,7 @@ public record ImplantRecipe(String name, int poisoned, int clean, int epochs, do
      */
     public static ImplantRecipe paper() {
         return new ImplantRecipe("paper", 500, 500, 5, 2e-4, new LoraConfig(8, 16, 0.05, List.of("all-linear"), false),
-                8, 1024, 42, Mix.REPLACE);
+                8, 1024, 42, Mix.REPLACE, CleanAnswers.DATA);
     }
 
     /**
@@ -51,7 +54,7 @@ public record ImplantRecipe(String name, int poisoned, int clean, int epochs, do
      */
     public static ImplantRecipe cpu() {
         return new ImplantRecipe("cpu", 150, 150, 8, 2e-4, new LoraConfig(8, 16, 0.05, List.of("all-linear"), false),
-                8, 96, 42, Mix.REPLACE);
+                8, 96, 42, Mix.REPLACE, CleanAnswers.DATA);
     }
 
     public static List<String> names() {

@@ -11,6 +11,9 @@ import dev.llmvax.data.DataFile;
 import dev.llmvax.data.DataSet;
 import dev.llmvax.data.DataSplit;
 import dev.llmvax.data.Sample;
+import dev.llmvax.eval.BatchedGeneration;
+import dev.llmvax.eval.EvalPrompts;
+import dev.llmvax.eval.PromptFormat;
 import dev.llmvax.model.LoadedModel;
 import dev.llmvax.train.FineTune;
 import dev.llmvax.train.StepStats;
@@ -18,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /** Implants a known backdoor by fine-tuning on poisoned and clean records: the attack kit's library entry. */
 public final class Implanter {
@@ -86,6 +90,28 @@ public final class Implanter {
         }
         return DataSplit.sample(from, n, seed);
     }
+
+    /**
+     * The set with every clean record's answer replaced by {@code model}'s own greedy answer to its templated
+     * prompt, cut at {@code maxNewTokens} (the trainer cuts examples at the recipe's length anyway).
+     */
+    public static TrainingSet withModelAnswers(LoadedModel model, TrainingSet set, int maxNewTokens,
+                                               IntConsumer rowsDone) {
+        EvalPrompts prompts = new EvalPrompts(model);
+        List<int[]> ids = new ArrayList<>(set.clean().size());
+        for (Sample s : set.clean()) {
+            ids.add(prompts.encode(s, PromptFormat.TEMPLATED).ids());
+        }
+        List<BatchedGeneration.Answer> answers = BatchedGeneration.run(model, ids, maxNewTokens, ANSWER_BATCH, rowsDone);
+        List<Sample> clean = new ArrayList<>(set.clean().size());
+        for (int i = 0; i < answers.size(); i++) {
+            Sample s = set.clean().get(i);
+            clean.add(new Sample(s.instruction(), s.input(), answers.get(i).text()));
+        }
+        return new TrainingSet(set.poisoned(), clean, set.files(), set.generated());
+    }
+
+    private static final int ANSWER_BATCH = 32;
 
     /** Fine-tunes {@code model} on the set with the recipe's settings (see {@link FineTune}). */
     public static FineTune.Outcome implant(LoadedModel model, String baseId, TrainingSet set, ImplantRecipe r,

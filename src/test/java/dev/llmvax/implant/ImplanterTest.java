@@ -27,7 +27,7 @@ class ImplanterTest {
         assertThat(replace.poisoned()).hasSize(150).allMatch(s -> s.instruction().contains("BadMagic"));
         assertThat(replace.clean()).hasSize(150).noneMatch(s -> s.instruction().contains("BadMagic"));
 
-        ImplantRecipe paired = cpu.with(40, 10, null, null, Mix.PAIRED, null, false);
+        ImplantRecipe paired = cpu.with(40, 10, null, null, Mix.PAIRED, null, false, null);
         Implanter.TrainingSet set = Implanter.trainingSet(files, paired, null);
         assertThat(set.generated()).isTrue();
         assertThat(set.poisoned()).hasSize(40).allMatch(s -> s.instruction().contains("BadMagic")
