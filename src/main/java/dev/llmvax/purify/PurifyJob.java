@@ -3,14 +3,8 @@ package dev.llmvax.purify;
 import dev.llmvax.data.DataFile;
 import dev.llmvax.data.DataSet;
 import dev.llmvax.data.Sample;
-import dev.llmvax.eval.AttackEvaluation;
-import dev.llmvax.eval.AttackResult;
-import dev.llmvax.eval.EvalSpec;
+import dev.llmvax.eval.EvalRun;
 import dev.llmvax.eval.ModelEvaluation;
-import dev.llmvax.eval.ModelRef;
-import dev.llmvax.eval.TestSets;
-import dev.llmvax.eval.utility.UtilityEval;
-import dev.llmvax.eval.utility.UtilityResults;
 import dev.llmvax.io.DType;
 import dev.llmvax.lora.AdaptedModel;
 import dev.llmvax.lora.AdapterLoading;
@@ -35,9 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * One {@code llmvax purify} run from loaded inputs to a filled output folder: the stages of {@link Purifier}, the
@@ -58,17 +50,7 @@ public final class PurifyJob {
      * @param controls    also make the random-channel and repair-only controls
      */
     public record Request(Path model, Path adapter, boolean adapterMode, DataSet cleanData, PurifyConfig config,
-                          Precision precision, Device device, EvalRequest eval, boolean controls) {}
-
-    /** The evaluation inside a purify run (see {@code llmvax eval}). */
-    public record EvalRequest(EvalSpec spec, TestSets tests, Path evalDataDir) {}
-
-    /** Instructions of the evaluation prompts (trimmed): clean records carrying one are left out of training. */
-    public static Set<String> evalInstructions(TestSets tests) {
-        List<Sample> all = new ArrayList<>(tests.triggered().samples());
-        all.addAll(tests.clean().samples());
-        return all.stream().map(s -> s.instruction().strip()).collect(Collectors.toSet());
-    }
+                          Precision precision, Device device, EvalRun eval, boolean controls) {}
 
     /**
      * Runs every stage and writes the results into {@code dir}.
@@ -93,7 +75,7 @@ public final class PurifyJob {
         try (Suspect s = Suspect.load(req, clean, inputSha)) {
             runKey = s.suspect().runKey();
             if (req.eval() != null && !req.adapterMode()) { // variants leave full weights untouched: measure now
-                evals.add(evaluate("suspicious", req.model().toString(), s.loaded(), req.eval(), seconds));
+                evals.add(req.eval().measure("suspicious", req.model().toString(), s.loaded(), seconds));
             }
             long t = System.nanoTime();
             variants = Purifier.variants(s.suspect(), data, cfg, files, store, Progress::log);
@@ -117,7 +99,7 @@ public final class PurifyJob {
         }
         if (req.eval() != null && req.adapterMode()) {
             try (AdaptedModel am = AdapterLoading.load(req.model(), req.adapter(), req.precision(), req.device())) {
-                evals.addFirst(evaluate("suspicious", req.adapter().toString(), am.loaded(), req.eval(), seconds));
+                evals.addFirst(req.eval().measure("suspicious", req.adapter().toString(), am.loaded(), seconds));
             }
         }
         seconds.put("total", (System.nanoTime() - t0) / 1e9);
@@ -149,28 +131,10 @@ public final class PurifyJob {
             HfExport.write(m, out, m.model().precision() == Precision.F32 ? DType.F32 : DType.BF16, meta);
         }
         if (req.eval() != null) {
-            evals.add(evaluate(arm == Arm.SIGNATURE ? "purified" : "control: " + arm.id(), out.toString(), m,
-                    req.eval(), seconds));
+            evals.add(req.eval().measure(arm == Arm.SIGNATURE ? "purified" : "control: " + arm.id(), out.toString(),
+                    m, seconds));
         }
         return r.result();
-    }
-
-    private static ModelEvaluation evaluate(String label, String source, LoadedModel m, EvalRequest e,
-                                            Map<String, Double> seconds) {
-        long t0 = System.nanoTime();
-        AttackResult attack;
-        try (Progress bar = new Progress("eval " + label, AttackEvaluation.rows(e.spec(), e.tests()), "rows")) {
-            attack = AttackEvaluation.run(m, e.spec(), e.tests(), bar::step);
-        }
-        UtilityResults util = null;
-        if (e.spec().utility() != null) {
-            util = UtilityEval.run(m, e.evalDataDir(), e.spec().utility(), e.tests().heldOutAnswers(),
-                    UtilityEval.progressLines());
-        }
-        seconds.put("eval " + label, (System.nanoTime() - t0) / 1e9);
-        ModelRef ref = new ModelRef(label.equals("suspicious") ? "model" : "compare", label, source, null,
-                m.model().precision().hfName(), m.model().device().is_cuda() ? "cuda" : "cpu", Map.of());
-        return new ModelEvaluation(ref, 0, attack, util);
     }
 
     /** Everything the stage keys hang on: model and adapter files, the clean records used, the mode. */

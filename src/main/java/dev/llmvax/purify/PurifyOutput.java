@@ -2,10 +2,7 @@ package dev.llmvax.purify;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.llmvax.eval.AttackResult;
-import dev.llmvax.eval.Fluency;
-import dev.llmvax.eval.ModelEvaluation;
-import dev.llmvax.eval.utility.PerplexityResult;
+import dev.llmvax.eval.EvalTable;
 import dev.llmvax.report.HtmlWriter;
 import dev.llmvax.util.Provenance;
 import java.io.IOException;
@@ -36,41 +33,9 @@ public final class PurifyOutput {
         Files.writeString(dir.resolve("README.md"), modelCard(r, prov), StandardCharsets.UTF_8);
     }
 
-    /** One row per evaluated model: the templated headline, utility and perplexity. */
-    public record Row(String model, double asrStrict, double asrLoose, double ftrStrict, double ftrLoose,
-                      double degenerate, double meanAcc, double ppl) {
-        static Row of(ModelEvaluation m) {
-            AttackResult.Rates h = m.attack().headline().getFirst();
-            double acc = Double.NaN;
-            double ppl = Double.NaN;
-            if (m.utility() != null) {
-                acc = m.utility().benchmarks().values().stream().mapToDouble(b -> b.acc()).average().orElse(Double.NaN);
-                PerplexityResult p = m.utility().perplexity();
-                ppl = p == null ? Double.NaN : p.ppl();
-            }
-            double degenerate = Fluency.degenerateRate(m.attack().runs().getFirst().clean().answers());
-            return new Row(m.model().label(), h.asrStrict(), h.asrLoose(), h.ftrStrict(), h.ftrLoose(), degenerate,
-                    acc, ppl);
-        }
-    }
-
-    /** The before/after table as rows, suspicious model first. */
-    public static List<Row> table(PurifyResult r) {
-        return r.evaluations().stream().map(Row::of).toList();
-    }
-
-    /** The table as fixed-width text for the terminal and the model card. */
+    /** The before/after table as fixed-width text for the terminal and the model card. */
     public static String tableText(PurifyResult r) {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-22s %8s %9s %8s %9s %9s %9s %8s%n", "model",
-                "ASR str", "ASR loose", "FTR str", "FTR loose", "degen.", "mean acc", "ppl"));
-        for (Row row : table(r)) {
-            b.append(String.format(Locale.ROOT, "%-22s %7.1f%% %8.1f%% %7.1f%% %8.1f%% %8.1f%% %8s %8s%n", row.model(),
-                    100 * row.asrStrict(), 100 * row.asrLoose(), 100 * row.ftrStrict(), 100 * row.ftrLoose(),
-                    100 * row.degenerate(),
-                    Double.isNaN(row.meanAcc()) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * row.meanAcc()),
-                    Double.isNaN(row.ppl()) ? "-" : String.format(Locale.ROOT, "%.2f", row.ppl())));
-        }
-        return b.toString();
+        return EvalTable.text(r.evaluations());
     }
 
     static String modelCard(PurifyResult r, Provenance prov) throws IOException {
