@@ -51,6 +51,7 @@ public final class Main implements Runnable {
             EvalCommand.class,
             PurifyCommand.class,
             DemoCommand.class,
+            ReportCommand.class,
             BenchCommand.class,
             HelpCommand.class);
 

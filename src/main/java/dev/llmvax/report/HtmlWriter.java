@@ -14,6 +14,8 @@ public final class HtmlWriter {
     static final int HEAT_MAP_WIDTH = 1120;
     static final int HEAT_MAP_ROW_HEIGHT = 14;
     static final int HEAT_MAP_MAX_HEIGHT = 900;
+    // horizontal bar charts (one bar per model) grow with their bars
+    static final int HORIZONTAL_BAR_HEIGHT = 26;
 
     private static final String CSS = """
             body { font-family: sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; color: #222; }
@@ -68,7 +70,7 @@ public final class HtmlWriter {
                     case Block.Paragraph p -> b.append("<p>").append(html(p.text())).append("</p>\n");
                     case Block.Table t -> table(b, t);
                     case BarChart c -> b.append("<div class=\"chart\">")
-                            .append(SvgCharts.svg(c, CHART_WIDTH, CHART_HEIGHT, "c" + chart++ + "-"))
+                            .append(SvgCharts.svg(c, CHART_WIDTH, barChartHeight(c), "c" + chart++ + "-"))
                             .append("</div>\n");
                     case HeatMap h -> b.append("<div class=\"chart\">")
                             .append(SvgCharts.svg(h, HEAT_MAP_WIDTH, heatMapHeight(h), "c" + chart++ + "-"))
@@ -83,6 +85,15 @@ public final class HtmlWriter {
         b.append("<footer>Written by llmvax. Self-contained: no scripts, fonts or links outside this file.</footer>\n");
         b.append("</body>\n</html>\n");
         return b.toString();
+    }
+
+    /** Columns: the standard height; horizontal bars: a row of bars per category, so long lists stay legible. */
+    static int barChartHeight(BarChart c) {
+        if (!c.horizontal()) {
+            return CHART_HEIGHT;
+        }
+        long bars = (long) c.categories().size() * Math.max(1, c.series().size());
+        return (int) Math.clamp(110 + HORIZONTAL_BAR_HEIGHT * bars, 200, HEAT_MAP_MAX_HEIGHT);
     }
 
     static int heatMapHeight(HeatMap h) {

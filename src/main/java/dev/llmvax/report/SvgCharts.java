@@ -76,7 +76,8 @@ public final class SvgCharts {
             }
         }
         JFreeChart jf = ChartFactory.createBarChart(chart.title(), null, chart.valueLabel(), data,
-                PlotOrientation.VERTICAL, chart.series().size() > 1, false, false);
+                chart.horizontal() ? PlotOrientation.HORIZONTAL : PlotOrientation.VERTICAL, chart.series().size() > 1,
+                false, false);
         style(jf, chart);
         SVGGraphics2D g = new SVGGraphics2D(width, height);
         g.setDefsKeyPrefix(idPrefix);
@@ -94,12 +95,16 @@ public final class SvgCharts {
         plot.setOutlineVisible(false);
         NumberAxis values = (NumberAxis) plot.getRangeAxis();
         if (!Double.isNaN(chart.maxValue())) {
-            // a little headroom so the value label of a full bar stays inside the plot
-            values.setRange(0, chart.maxValue() * 1.08);
+            // a little headroom so the value label of a full bar stays inside the plot (beside it, when horizontal)
+            values.setRange(0, chart.maxValue() * (chart.horizontal() ? 1.14 : 1.08));
         }
         CategoryAxis categories = plot.getDomainAxis();
         categories.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         categories.setMaximumCategoryLabelLines(2);
+        if (chart.horizontal()) {
+            categories.setMaximumCategoryLabelWidthRatio(0.45f); // long names (model labels) keep their row
+            categories.setCategoryMargin(0.15);
+        }
         BarRenderer r = (BarRenderer) plot.getRenderer();
         r.setBarPainter(new StandardBarPainter()); // flat bars, no gradient or shadow
         r.setShadowVisible(false);
