@@ -1,5 +1,6 @@
 /**
- * Baseline defenses the purifier is compared against, applied to a model in place (issue 7).
+ * Baseline defenses the purifier is compared against (method.md §5, issue 7), run by {@code llmvax defend}
+ * ({@link dev.llmvax.defend.DefendJob}).
  *
  * <ul>
  *   <li>Wanda pruning (Sun et al. 2023, "A Simple and Effective Pruning Approach for Large Language Models",
@@ -9,9 +10,12 @@
  *   <li>Quantisation round trip: {@link dev.llmvax.defend.Quantizer} encodes the linear weights in a GGUF block
  *       format ({@link dev.llmvax.defend.QuantFormat}: Q8_0, Q4_0) and decodes them back, the rounding a user
  *       applies when running the model quantised.</li>
+ *   <li>CROW's internal-consistency regularisation ({@link dev.llmvax.defend.CrowObjective}), a training
+ *       objective plugged into the trainer through {@link dev.llmvax.train.Objective}.</li>
+ *   <li>Clean fine-tuning and fine-pruning reuse the purifier's repair recipe ({@link dev.llmvax.defend.Budget}).</li>
  * </ul>
  *
- * <p>Both address matrices as the purifier does ({@link dev.llmvax.purify.MatrixId},
+ * <p>Pruning and rounding address matrices as the purifier does ({@link dev.llmvax.purify.MatrixId},
  * {@link dev.llmvax.purify.Matrix}): the seven linear matrices of each decoder layer. The embedding, the LM head
  * and the norms are never touched.
  */

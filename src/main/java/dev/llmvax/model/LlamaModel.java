@@ -331,12 +331,57 @@ public final class LlamaModel implements AutoCloseable {
      *         tensor lives in the caller's PointerScope
      */
     public Tensor hiddenStates(Tensor ids, ProjectionHook hook) {
-        long b = ids.size(0);
-        long t = ids.size(1);
+        return decode(embedInputs(ids), hook, null);
+    }
+
+    /**
+     * The input embeddings of {@code ids}, (B, T, hidden) in the residual dtype: the first step of
+     * {@link #hiddenStates}. Recorded by autograd when the embedding table trains; a caller that wants the
+     * gradient with respect to the embeddings themselves (adversarial perturbations, as in CROW) detaches the
+     * result and marks it as requiring grad. Lives in the caller's PointerScope.
+     *
+     * @param ids (B, T) int64
+     */
+    public Tensor embedInputs(Tensor ids) {
+        return torch.embedding(embed, ids).to(residualType(precision, device));
+    }
+
+    /**
+     * A training forward pass that also keeps every decoder layer's output.
+     *
+     * @param hidden      (B, T, hidden) final-normed states, exactly what {@link #hiddenStates} returns for the
+     *                    same embeddings
+     * @param layerStates L tensors (B, T, hidden), the residual stream after decoder layer 1 .. L (before the
+     *                    final norm), in the residual dtype, part of the autograd graph
+     */
+    public record Trace(Tensor hidden, List<Tensor> layerStates) {}
+
+    /**
+     * {@link #hiddenStates} from caller-supplied input embeddings (from {@link #embedInputs}, possibly perturbed
+     * or requiring grad), keeping each layer's output as well. Same attention paths and speed as
+     * {@link #hiddenStates}; the tensors live in the caller's PointerScope.
+     *
+     * @param embeddings (B, T, hidden) in the residual dtype
+     * @param hook       LoRA's deltas, or null
+     */
+    public Trace trace(Tensor embeddings, ProjectionHook hook) {
+        List<Tensor> states = new ArrayList<>(layers.size());
+        Tensor hidden = decode(embeddings, hook, states);
+        return new Trace(hidden, List.copyOf(states));
+    }
+
+    /**
+     * The decoder stack of the training forward: rope, the layers, the final norm.
+     *
+     * @param x      (B, T, hidden) input embeddings in the residual dtype
+     * @param states receives each layer's output (B, T, hidden), or null
+     */
+    private Tensor decode(Tensor x, ProjectionHook hook, List<Tensor> states) {
+        long b = x.size(0);
+        long t = x.size(1);
         Tensor positions = torch.arange(new org.bytedeco.pytorch.Scalar(t),
                 new TensorOptions(ScalarType.Long).device(new org.bytedeco.pytorch.DeviceOptional(device)))
                 .unsqueeze(0).expand(b, t);
-        Tensor x = torch.embedding(embed, ids).to(residualType(precision, device));
         Tensor[] cs = rope.cosSin(positions, precision.scalarType());
         boolean explicit = Attention.explicitForTraining(device.is_cuda(), t);
         Tensor bias = explicit ? Attention.causalBias(t, config.numHeads() / config.numKvHeads(),
@@ -344,6 +389,9 @@ public final class LlamaModel implements AutoCloseable {
         ScalarType at = explicit ? precision.scalarType() : attentionType();
         for (int l = 0; l < layers.size(); l++) {
             x = block(l, layers.get(l), x, cs[0], cs[1], null, 0, bias, explicit, b, t, hook, at);
+            if (states != null) {
+                states.add(x);
+            }
         }
         return rmsNorm(x, finalNorm);
     }

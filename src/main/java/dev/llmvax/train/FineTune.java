@@ -92,6 +92,19 @@ public final class FineTune {
      */
     public static Outcome run(LoadedModel model, Plan plan, TrainConfig cfg, LoraWeights start, Path checkpoints,
                               boolean resume, Consumer<StepStats> onStep) {
+        return run(model, plan, cfg, start, checkpoints, resume, onStep, Objective.crossEntropy());
+    }
+
+    /**
+     * {@link #run(LoadedModel, Plan, TrainConfig, LoraWeights, Path, boolean, Consumer)} minimising
+     * {@code objective} (e.g. a defence's regularised loss) instead of plain cross-entropy; the default objective
+     * gives exactly the other overloads' results. A non-default objective's id is part of the checkpoint
+     * fingerprint (see {@link Trainer}).
+     *
+     * @param start an adapter to continue, or null
+     */
+    public static Outcome run(LoadedModel model, Plan plan, TrainConfig cfg, LoraWeights start, Path checkpoints,
+                              boolean resume, Consumer<StepStats> onStep, Objective objective) {
         BatchSource source = BatchSource.of(plan.batches());
         if (start != null && (!cfg.isLora() || !start.config().equals(cfg.lora()))) {
             throw new IllegalArgumentException("continuing an adapter needs a LoRA run of the adapter's own shape ("
@@ -101,7 +114,7 @@ public final class FineTune {
             LoraWeights lora = start != null ? start.copy() : LoraWeights.init(model.config(), cfg.lora(), cfg.seed());
             try (LoraTrainable t = new LoraTrainable(model.model(), lora)) {
                 TrainResult r = Trainer.train(model.model(), t, cfg, source, checkpoints, resume, plan.fingerprint(),
-                        onStep);
+                        onStep, objective);
                 return new Outcome(r, plan, lora);
             } catch (RuntimeException | Error e) {
                 lora.close();
@@ -110,7 +123,7 @@ public final class FineTune {
         }
         try (FullTrainable t = new FullTrainable(model.model())) {
             TrainResult r = Trainer.train(model.model(), t, cfg, source, checkpoints, resume, plan.fingerprint(),
-                    onStep);
+                    onStep, objective);
             return new Outcome(r, plan, null);
         }
     }

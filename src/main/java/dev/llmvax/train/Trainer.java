@@ -1,9 +1,10 @@
 package dev.llmvax.train;
 
 import dev.llmvax.data.Batch;
-import dev.llmvax.model.BlasThreads;
 import dev.llmvax.model.LlamaModel;
 import dev.llmvax.model.Tensors;
+import dev.llmvax.util.Hashing;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +19,9 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The fine-tuning loop: token-weighted cross-entropy on answer tokens, gradient accumulation, global-norm
- * clipping, AdamW under a warm-up + cosine schedule, periodic checkpoints and exact resume.
+ * The fine-tuning loop: an {@link Objective} (by default token-weighted cross-entropy on answer tokens),
+ * gradient accumulation, global-norm clipping, AdamW under a warm-up + cosine schedule, periodic checkpoints
+ * and exact resume.
  *
  * <p>Everything that varies between runs is a function of the step: micro-batch {@code i} is batch
  * {@code i % perEpoch} of epoch {@code i / perEpoch}, and dropout is reseeded from (seed, i) before it, so a
@@ -44,6 +46,19 @@ public final class Trainer {
      */
     public static TrainResult train(LlamaModel model, Trainable trainable, TrainConfig cfg, BatchSource data,
                                     Path checkpoints, boolean resume, String fingerprint, Consumer<StepStats> onStep) {
+        return train(model, trainable, cfg, data, checkpoints, resume, fingerprint, onStep, Objective.crossEntropy());
+    }
+
+    /**
+     * {@link #train(LlamaModel, Trainable, TrainConfig, BatchSource, Path, boolean, String, Consumer)} minimising
+     * {@code objective} instead of plain cross-entropy. A non-default objective's {@link Objective#id()} is mixed
+     * into the checkpoint fingerprint, so a run cannot resume from a checkpoint written under another objective;
+     * with the default objective the fingerprint, and every result, is that of the plain overload.
+     */
+    public static TrainResult train(LlamaModel model, Trainable trainable, TrainConfig cfg, BatchSource data,
+                                    Path checkpoints, boolean resume, String fingerprint, Consumer<StepStats> onStep,
+                                    Objective objective) {
+        fingerprint = fingerprint(fingerprint, objective);
         int perEpoch = data.batchesPerEpoch();
         if (perEpoch <= 0) {
             throw new IllegalArgumentException("no training batches");
@@ -71,17 +86,21 @@ public final class Trainer {
                 long last = Math.min(micro, first + cfg.gradAccum());
                 List<Batch> batches = new ArrayList<>();
                 long stepLossTokens = 0;
+                long stepRealTokens = 0;
                 for (long i = first; i < last; i++) {
                     Batch b = data.batch((int) (i / perEpoch), (int) (i % perEpoch));
                     batches.add(b);
                     stepLossTokens += b.lossTokens();
+                    stepRealTokens += b.realTokens();
                 }
+                Objective.StepTokens weights = new Objective.StepTokens(Math.max(1, stepLossTokens),
+                        Math.max(1, stepRealTokens));
                 double lossSum = 0;
                 long stepTokens = 0;
                 for (int j = 0; j < batches.size(); j++) {
                     Batch b = batches.get(j);
                     torch.manual_seed(cfg.seed() * 1_000_003L + first + j);
-                    lossSum += microStep(model, trainable, b, Math.max(1, stepLossTokens));
+                    lossSum += objective.microStep(model, trainable, b, weights);
                     stepTokens += b.realTokens();
                 }
                 double lr = schedule.at(step);
@@ -114,27 +133,22 @@ public final class Trainer {
         }
     }
 
+    /** The checkpoint fingerprint of a run: {@code fingerprint} itself under the default objective. */
+    static String fingerprint(String fingerprint, Objective objective) {
+        String id = objective.id();
+        return id.equals(CrossEntropyObjective.ID) ? fingerprint
+                : Hashing.sha256((fingerprint + "\nobjective " + id).getBytes(StandardCharsets.UTF_8));
+    }
+
     /**
-     * Forward and backward of one micro-batch; gradients accumulate in the trainable tensors.
+     * Forward and backward of one micro-batch under the default objective; gradients accumulate in the
+     * trainable tensors.
      *
      * @return this micro-batch's share of the step's mean loss
      */
     static double microStep(LlamaModel model, Trainable trainable, Batch b, long stepLossTokens) {
-        try (PointerScope scope = new PointerScope()) {
-            LossRows rows = LossRows.of(b);
-            Tensor ids = Tensors.fromLongs(b.inputIds(), b.rows(), b.cols());
-            Tensor hidden = model.hiddenStates(ids, trainable.hook(true));             // (B, T, H)
-            Tensor selected = hidden.reshape(-1, hidden.size(-1))
-                    .index_select(0, Tensors.fromLongs(rows.positions(), rows.positions().length));
-            double[] loss = new double[1];
-            Tensor grad = HeadLoss.lossAndGrad(model, selected,
-                    Tensors.fromLongs(rows.targets(), rows.targets().length), 1.0 / stepLossTokens, loss);
-            try (BlasThreads blas = model.backwardNeedsSingleBlas(b.cols()) ? BlasThreads.single() : null) {
-                selected.backward(grad, new org.bytedeco.pytorch.BoolOptional(), false,
-                        new org.bytedeco.pytorch.TensorArrayRefOptional());
-            }
-            return loss[0];
-        }
+        return Objective.crossEntropy().microStep(model, trainable, b,
+                new Objective.StepTokens(stepLossTokens, Math.max(1, b.realTokens())));
     }
 
     /** The flat positions of a batch that carry loss, and their target ids. */

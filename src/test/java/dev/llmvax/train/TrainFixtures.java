@@ -10,14 +10,14 @@ import java.util.Random;
 import org.bytedeco.pytorch.Tensor;
 
 /** Synthetic batches and weight snapshots for trainer tests. */
-final class TrainFixtures {
+public final class TrainFixtures {
     private TrainFixtures() {}
 
     /**
      * A memorisation task: {@code n} fixed random rows of varying length over {@code vocab} tokens, answers
      * from position 3, served {@code batch} rows at a time in a seeded order per epoch.
      */
-    static BatchSource memorise(int vocab, int n, int batch, long seed) {
+    public static BatchSource memorise(int vocab, int n, int batch, long seed) {
         Random r = new Random(seed);
         int[][] rows = new int[n][];
         for (int i = 0; i < n; i++) {
@@ -49,7 +49,7 @@ final class TrainFixtures {
     }
 
     /** Every HF-named weight of the model as floats. */
-    static Map<String, float[]> snapshot(LlamaModel m) {
+    public static Map<String, float[]> snapshot(LlamaModel m) {
         Map<String, float[]> out = new LinkedHashMap<>();
         Map<String, Tensor> w = m.weights();
         for (Map.Entry<String, Tensor> e : w.entrySet()) {
