@@ -50,6 +50,7 @@ public final class Main implements Runnable {
             ImplantCommand.class,
             EvalCommand.class,
             PurifyCommand.class,
+            DefendCommand.class,
             DemoCommand.class,
             ReportCommand.class,
             BenchCommand.class,

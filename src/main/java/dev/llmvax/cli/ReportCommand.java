@@ -1,9 +1,9 @@
 package dev.llmvax.cli;
 
-import dev.llmvax.report.Comparison;
-import dev.llmvax.report.ComparisonHtml;
-import dev.llmvax.report.ComparisonTable;
-import dev.llmvax.report.EvaluatedRun;
+import dev.llmvax.compare.Comparison;
+import dev.llmvax.compare.ComparisonHtml;
+import dev.llmvax.compare.ComparisonTable;
+import dev.llmvax.compare.EvaluatedRun;
 import dev.llmvax.report.HtmlWriter;
 import dev.llmvax.util.AtomicOutputDir;
 import dev.llmvax.util.Progress;

@@ -35,6 +35,15 @@ public enum QuantFormat {
         return dtype;
     }
 
+    /** {@code q8_0} or {@code q4_0}, any case. */
+    public static QuantFormat parse(String s) {
+        return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+            case "q8_0" -> Q8_0;
+            case "q4_0" -> Q4_0;
+            default -> throw new IllegalArgumentException("unknown quantisation format '" + s + "'; known: q8_0, q4_0");
+        };
+    }
+
     /** Bytes per block of {@value #BLOCK} values. */
     public int blockBytes() {
         return (int) dtype.byteSize(BLOCK);

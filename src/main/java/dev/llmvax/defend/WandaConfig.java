@@ -36,6 +36,9 @@ public record WandaConfig(double sparsity, boolean structured, int calibrationSa
         matrices = List.copyOf(new java.util.TreeSet<>(matrices)); // deduplicated, Matrix order
     }
 
+    /** The method paper's baseline setting: 35 % unstructured, all seven matrices, 128 calibration samples. */
+    public static final double DEFAULT_SPARSITY = 0.35;
+
     /** Unstructured pruning of all seven matrices at {@code sparsity}, 128 calibration samples. */
     public static WandaConfig of(double sparsity) {
         return new WandaConfig(sparsity, false, DEFAULT_CALIBRATION_SAMPLES, List.of(Matrix.values()));

@@ -5,10 +5,6 @@
  * inline SVG charts, so it opens offline: no scripts, fonts or URLs. Every piece of text is escaped by the writer;
  * callers never write HTML.
  *
- * <p>The comparison of many runs ({@code llmvax report}) lives here too: {@link dev.llmvax.report.EvaluatedRun}
- * reads the evaluated models back from an eval report.json, a purify.json or a defend.json,
- * {@link dev.llmvax.report.Comparison} makes one {@link dev.llmvax.report.ComparisonRow} per model (compare.json),
- * {@link dev.llmvax.report.ComparisonTable} lays out the columns for compare.md and the page, and
- * {@link dev.llmvax.report.ComparisonHtml} builds the page.
+ * <p>The comparison of many runs ({@code llmvax report}) lives in {@code dev.llmvax.compare}.
  */
 package dev.llmvax.report;

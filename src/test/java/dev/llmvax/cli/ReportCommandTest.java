@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.llmvax.report.CompareFixtures;
+import dev.llmvax.compare.CompareFixtures;
 import dev.llmvax.util.Hashing;
 import java.io.IOException;
 import java.nio.file.Files;

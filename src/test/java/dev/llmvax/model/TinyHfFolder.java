@@ -24,8 +24,13 @@ public final class TinyHfFolder {
     }
 
     public static Path write(Path dir, long seed, int vocab) throws IOException {
+        return write(dir, seed, vocab, 48);
+    }
+
+    /** @param intermediate the MLP width (a multiple of 32 lets every matrix be stored in GGUF blocks) */
+    public static Path write(Path dir, long seed, int vocab, int intermediate) throws IOException {
         Files.createDirectories(dir);
-        LlamaConfig c = LlamaConfig.tiny(vocab, 32, 2, 4, 2, 48);
+        LlamaConfig c = LlamaConfig.tiny(vocab, 32, 2, 4, 2, intermediate);
         Path golden = SharedData.smolGolden();
         String template = Files.readString(golden.resolve("chat_template.jinja"));
         try (LoadedModel m = new LoadedModel(TinyModels.model(c, seed, Precision.F32),

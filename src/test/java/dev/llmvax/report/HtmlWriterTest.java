@@ -56,4 +56,15 @@ class HtmlWriterTest {
                 .hasMessageContaining("row 0 has 1 cells");
         assertThatThrownBy(() -> new Section("Bad Id", "t", List.of())).hasMessageContaining("section id");
     }
+
+    @Test
+    void horizontalBarChartsGrowWithTheirBars() {
+        List<String> tenModels = java.util.stream.IntStream.range(0, 10).mapToObj(i -> "model " + i).toList();
+        BarChart ten = new BarChart("t", "%", tenModels, List.of(new BarChart.Series("s",
+                java.util.Collections.nCopies(10, 1.0))), 100, true);
+        assertThat(HtmlWriter.barChartHeight(ten)).isGreaterThan(HtmlWriter.barChartHeight(
+                new BarChart("t", "%", List.of("a"), List.of(new BarChart.Series("s", List.of(1.0))), 100, true)));
+        assertThat(HtmlWriter.barChartHeight(new BarChart("t", "%", List.of("a"),
+                List.of(new BarChart.Series("s", List.of(1.0))), 100))).isEqualTo(HtmlWriter.CHART_HEIGHT);
+    }
 }

@@ -1,4 +1,4 @@
-package dev.llmvax.report;
+package dev.llmvax.compare;
 
 /**
  * What it took to make a model from the suspicious one: the training tokens processed and the wall time, with how

@@ -1,5 +1,7 @@
-package dev.llmvax.report;
+package dev.llmvax.compare;
 
+import dev.llmvax.report.Block;
+import dev.llmvax.report.Text;
 import dev.llmvax.eval.AttackResult;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
-package dev.llmvax.report;
+package dev.llmvax.compare;
 
+import dev.llmvax.report.HtmlWriter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -181,13 +182,6 @@ class ComparisonTest {
                         Files.readAllBytes(tmp.resolve("purify-x/purify.json"))));
         assertThat(html.split("<svg", -1)).hasSize(4);
         assertThat(html).doesNotContain("<script");
-        List<String> tenModels = java.util.stream.IntStream.range(0, 10).mapToObj(i -> "model " + i).toList();
-        BarChart ten = new BarChart("t", "%", tenModels, List.of(new BarChart.Series("s",
-                java.util.Collections.nCopies(10, 1.0))), 100, true);
-        assertThat(HtmlWriter.barChartHeight(ten)).isGreaterThan(HtmlWriter.barChartHeight(
-                new BarChart("t", "%", List.of("a"), List.of(new BarChart.Series("s", List.of(1.0))), 100, true)));
-        assertThat(HtmlWriter.barChartHeight(new BarChart("t", "%", List.of("a"),
-                List.of(new BarChart.Series("s", List.of(1.0))), 100))).isEqualTo(HtmlWriter.CHART_HEIGHT);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.llmvax.report;
+package dev.llmvax.compare;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,10 @@
-package dev.llmvax.report;
+package dev.llmvax.compare;
 
+import dev.llmvax.report.BarChart;
+import dev.llmvax.report.Block;
+import dev.llmvax.report.Report;
+import dev.llmvax.report.Section;
+import dev.llmvax.report.Text;
 import dev.llmvax.util.Provenance;
 import java.util.ArrayList;
 import java.util.List;

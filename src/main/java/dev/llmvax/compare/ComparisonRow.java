@@ -1,4 +1,4 @@
-package dev.llmvax.report;
+package dev.llmvax.compare;
 
 import dev.llmvax.eval.AttackResult;
 import dev.llmvax.eval.Fluency;
