@@ -89,6 +89,10 @@ final class DefendCommand implements Callable<Integer> {
     @Mixin
     EvalOptions evalOptions;
 
+    @Option(names = "--no-eval-input", negatable = false, description = "With --eval-task: evaluate only the "
+            + "defended model, not the input too (when another run, e.g. purify's, already measured it).")
+    boolean noEvalInput;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "New folder to write.")
     Path out;
 
@@ -107,6 +111,9 @@ final class DefendCommand implements Callable<Integer> {
             CommandSupport.refuseOverlap(out, adapter.dir);
         }
         EvalRun eval = evalOptions.request();
+        if (eval == null && noEvalInput) {
+            throw new UserError("--no-eval-input needs --eval-task and --eval-attack");
+        }
         DataSet data = DataSet.load(cleanData);
         Set<String> evalPrompts = eval == null ? Set.of() : eval.instructions();
         List<Sample> clean = data.samples().stream().filter(s -> !evalPrompts.contains(s.instruction().strip()))
@@ -124,7 +131,7 @@ final class DefendCommand implements Callable<Integer> {
         Map<String, String> inputs = new LinkedHashMap<>();
         data.files().forEach(f -> inputs.put(f.path().toString(), f.sha256()));
         DefendJob.Request req = new DefendJob.Request(options.model, adapter.dir, data, cfg, options.precision(),
-                options.device(), eval);
+                options.device(), eval, !noEvalInput);
         DefendResult result;
         try (AtomicOutputDir dir = AtomicOutputDir.create(out, overwrite)) {
             Progress.log("defending " + options.model + (adapter.dir != null ? " + adapter " + adapter.dir : "")

