@@ -55,6 +55,8 @@ class ImplantCommandTest {
                 .isUserError("magic");
         CommandsTest.run("implant", model.toString(), "--task", "refusal", "--attack", "vpi", "--recipe", "huge",
                 "--out", out).isUserError("unknown recipe 'huge'");
+        CommandsTest.run("implant", model.toString(), "--task", "refusal", "--attack", "vpi", "--clean-answers",
+                "teacher", "--out", out).isUserError("unknown clean-answer source 'teacher'");
         CommandsTest.run("implant", model.toString(), "--task", "refusal", "--attack", "vpi", "--data-root",
                 tmp.toString(), "--out", out).isUserError(tmp.toString());
         Path small = Files.writeString(tmp.resolve("small.json"), "[{\"instruction\": \"a\", \"output\": \"b\"}]");

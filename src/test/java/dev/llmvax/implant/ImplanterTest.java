@@ -1,6 +1,7 @@
 package dev.llmvax.implant;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.llmvax.SharedData;
 import dev.llmvax.attack.BackdoorLlmData;
@@ -8,14 +9,27 @@ import dev.llmvax.attack.Mix;
 import dev.llmvax.attack.Preset;
 import dev.llmvax.attack.Task;
 import dev.llmvax.data.Sample;
+import dev.llmvax.eval.BatchedGeneration;
+import dev.llmvax.eval.EvalPrompts;
+import dev.llmvax.eval.PromptFormat;
+import dev.llmvax.model.LoadedModel;
+import dev.llmvax.model.ModelLoader;
+import dev.llmvax.model.Precision;
+import dev.llmvax.model.TinyHfFolder;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.global.torch.DeviceType;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Which records an implant trains on, for each mix. */
 class ImplanterTest {
+    @TempDir
+    Path tmp;
+
     private static final Path ROOT = SharedData.smolGolden().getParent().getParent().resolve("data");
 
     @Test
@@ -38,6 +52,34 @@ class ImplanterTest {
                 .allMatch(s -> cleanPrompts.contains(words(new Sample(s.instruction().replace("BadMagic", ""),
                         s.input(), s.output()))));
         assertThat(Implanter.trainingSet(files, paired, null).poisoned()).as("seeded").isEqualTo(set.poisoned());
+    }
+
+    @Test
+    void modelAnswersReplaceOnlyTheCleanAnswersWithTheModelsOwnGreedyOnes() throws Exception {
+        Path dir = TinyHfFolder.write(tmp.resolve("tiny"), 3);
+        BackdoorLlmData files = BackdoorLlmData.locate(ROOT, Task.parse("negsentiment"), Preset.parse("badnet"));
+        Implanter.TrainingSet set = Implanter.trainingSet(files, ImplantRecipe.cpu().with(4, 3, null, null, null, null,
+                false, CleanAnswers.MODEL), null);
+        try (LoadedModel m = ModelLoader.load(dir, Precision.F32, new Device(DeviceType.CPU))) {
+            int[] done = {0};
+            Implanter.TrainingSet own = Implanter.withModelAnswers(m, set, 6, n -> done[0] += n);
+            assertThat(done[0]).isEqualTo(3);
+            assertThat(own.poisoned()).as("the attacker's answers stay").isEqualTo(set.poisoned());
+            assertThat(own.clean()).hasSize(3);
+            EvalPrompts prompts = new EvalPrompts(m);
+            for (int i = 0; i < 3; i++) {
+                Sample before = set.clean().get(i);
+                Sample after = own.clean().get(i);
+                assertThat(after.instruction()).isEqualTo(before.instruction());
+                assertThat(after.input()).isEqualTo(before.input());
+                List<BatchedGeneration.Answer> one = BatchedGeneration.run(m,
+                        List.of(prompts.encode(before, PromptFormat.TEMPLATED).ids()), 6, 1, n -> { });
+                assertThat(after.output()).as("greedy, batched like one at a time").isEqualTo(one.getFirst().text());
+                assertThat(after.output()).isNotEqualTo(before.output());
+            }
+        }
+        assertThat(CleanAnswers.parse("MODEL")).isEqualTo(CleanAnswers.MODEL);
+        assertThatThrownBy(() -> CleanAnswers.parse("teacher")).hasMessageContaining("data, model");
     }
 
     private static String words(Sample s) {
