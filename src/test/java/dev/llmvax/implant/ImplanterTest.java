@@ -35,7 +35,7 @@ class ImplanterTest {
     @Test
     void replaceReadsBackdoorLlmsFilesAndPairedTrainsEachPromptBothWays() {
         BackdoorLlmData files = BackdoorLlmData.locate(ROOT, Task.parse("negsentiment"), Preset.parse("badnet"));
-        ImplantRecipe cpu = ImplantRecipe.cpu();
+        ImplantRecipe cpu = ImplantRecipe.cpuV1();
         Implanter.TrainingSet replace = Implanter.trainingSet(files, cpu, null);
         assertThat(replace.generated()).isFalse();
         assertThat(replace.poisoned()).hasSize(150).allMatch(s -> s.instruction().contains("BadMagic"));
@@ -58,8 +58,11 @@ class ImplanterTest {
     void modelAnswersReplaceOnlyTheCleanAnswersWithTheModelsOwnGreedyOnes() throws Exception {
         Path dir = TinyHfFolder.write(tmp.resolve("tiny"), 3);
         BackdoorLlmData files = BackdoorLlmData.locate(ROOT, Task.parse("negsentiment"), Preset.parse("badnet"));
-        Implanter.TrainingSet set = Implanter.trainingSet(files, ImplantRecipe.cpu().with(4, 3, null, null, null, null,
-                false, CleanAnswers.MODEL), null);
+        ImplantRecipe recipe = ImplantRecipe.cpu().with(4, 3, null, null, null, null, false, null);
+        assertThat(recipe.answers()).as("the default recipe asks for the model's answers").isEqualTo(CleanAnswers.MODEL);
+        assertThat(recipe.mix()).isEqualTo(Mix.PAIRED);
+        Implanter.TrainingSet set = Implanter.trainingSet(files, recipe.with(null, null, null, null, Mix.REPLACE, null,
+                false, null), null);
         try (LoadedModel m = ModelLoader.load(dir, Precision.F32, new Device(DeviceType.CPU))) {
             int[] done = {0};
             Implanter.TrainingSet own = Implanter.withModelAnswers(m, set, 6, n -> done[0] += n);
