@@ -1,8 +1,6 @@
 package dev.llmvax.defend;
 
 import dev.llmvax.data.ChatEncoder;
-import dev.llmvax.data.ChatFormat;
-import dev.llmvax.data.EncodeOptions;
 import dev.llmvax.data.Example;
 import dev.llmvax.data.Sample;
 import dev.llmvax.model.LlamaConfig;
@@ -12,7 +10,7 @@ import dev.llmvax.model.LoadedModel;
 import dev.llmvax.model.Tensors;
 import dev.llmvax.purify.Matrix;
 import dev.llmvax.purify.MatrixId;
-import dev.llmvax.tokenizer.ChatTemplate;
+import dev.llmvax.train.FineTune;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -112,11 +110,7 @@ public final class ActivationNorms {
             throw new IllegalArgumentException("empty calibration set: Wanda needs clean calibration samples to "
                     + "measure activation norms");
         }
-        ChatTemplate template = model.chatTemplate().orElseThrow(() -> new IllegalArgumentException(
-                "the model at " + model.source() + " has no chat template, so calibration samples cannot be "
-                        + "rendered as chats; add chat_template.jinja or a tokenizer_config.json with chat_template"));
-        ChatEncoder encoder = new ChatEncoder(model.tokenizer(), ChatFormat.of(template, model.bosToken(),
-                model.eosToken()), EncodeOptions.maxLength(maxLength));
+        ChatEncoder encoder = FineTune.encoder(model, maxLength);
         List<int[]> rows = new ArrayList<>();
         for (Example e : encoder.encodeAll(samples).examples()) {
             rows.add(e.ids());

@@ -149,16 +149,14 @@ public final class DefendJob {
     static final int CALIBRATION_MAX_LEN = 256;
     private static final long CALIBRATION_SEED = 0;
 
-    /** Wanda on a seeded sample of {@code clean} (the calibration set). */
+    /** Wanda calibrated on a seeded sample of {@code clean} (the first {@code calibrationSamples} of a shuffle). */
     private static WandaResult prune(LoadedModel m, WandaConfig w, List<Sample> clean) {
-        List<Sample> calibration = w.calibration(DataSplit.sample(clean, clean.size(), CALIBRATION_SEED));
-        ActivationNorms norms;
-        try (Progress bar = new Progress("calibration", calibration.size(), "samples")) {
-            norms = ActivationNorms.collect(m, calibration, CALIBRATION_MAX_LEN, n -> bar.step(n));
+        Progress.log(String.format(Locale.ROOT, "Wanda at sparsity %.2f%s", w.sparsity(),
+                w.structured() ? " (structured: whole MLP channels and heads)" : ""));
+        try (Progress bar = new Progress("calibration", Math.min(w.calibrationSamples(), clean.size()), "samples")) {
+            return Wanda.run(m, DataSplit.sample(clean, clean.size(), CALIBRATION_SEED), CALIBRATION_MAX_LEN, w,
+                    bar::step);
         }
-        Progress.log(String.format(Locale.ROOT, "pruning %s at sparsity %.2f%s", "Wanda", w.sparsity(),
-                w.structured() ? " (structured: whole MLP channels)" : ""));
-        return Wanda.prune(m.model(), norms, w);
     }
 
     private static TrainResult fineTune(LoadedModel m, Training training, List<DataFile> files, Objective objective) {

@@ -19,8 +19,4 @@ public enum CleanAnswers {
             default -> throw new IllegalArgumentException("unknown clean-answer source '" + s + "'; known: data, model");
         };
     }
-
-    public String id() {
-        return name().toLowerCase(Locale.ROOT);
-    }
 }

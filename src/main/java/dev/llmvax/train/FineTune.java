@@ -58,11 +58,7 @@ public final class FineTune {
      * @throws IllegalArgumentException when the model has no chat template or no example survives
      */
     public static Plan prepare(LoadedModel model, String baseId, DataSet data, TrainConfig cfg) {
-        ChatTemplate template = model.chatTemplate().orElseThrow(() -> new IllegalArgumentException(
-                "the model at " + model.source() + " has no chat template, so instruction data cannot be rendered as "
-                        + "chats; add chat_template.jinja or a tokenizer_config.json with chat_template"));
-        ChatFormat format = ChatFormat.of(template, model.bosToken(), model.eosToken());
-        ChatEncoder encoder = new ChatEncoder(model.tokenizer(), format, EncodeOptions.maxLength(cfg.maxLen()));
+        ChatEncoder encoder = encoder(model, cfg.maxLen());
         EncodedSet encoded = encoder.encodeAll(data.samples());
         long pad = model.config().padTokenId() != null ? model.config().padTokenId() : encoder.endOfTurnId();
         BatchPlan plan = new BatchPlan(encoded.examples(), BatchOptions.of(cfg.batchSize(), cfg.seed(), pad));
@@ -72,6 +68,20 @@ public final class FineTune {
         data.files().forEach(f -> id.append(f.sha256()).append('\n'));
         String fingerprint = Hashing.sha256(id.toString().getBytes(StandardCharsets.UTF_8));
         return new Plan(data, encoded, plan, steps, fingerprint);
+    }
+
+    /**
+     * The encoder that renders instruction records as the trainer sees them: the model's chat template, prompt
+     * and answer, cut at {@code maxLen} tokens.
+     *
+     * @throws IllegalArgumentException when the model has no chat template
+     */
+    public static ChatEncoder encoder(LoadedModel model, int maxLen) {
+        ChatTemplate template = model.chatTemplate().orElseThrow(() -> new IllegalArgumentException(
+                "the model at " + model.source() + " has no chat template, so instruction data cannot be rendered as "
+                        + "chats; add chat_template.jinja or a tokenizer_config.json with chat_template"));
+        return new ChatEncoder(model.tokenizer(), ChatFormat.of(template, model.bosToken(), model.eosToken()),
+                EncodeOptions.maxLength(maxLen));
     }
 
     /**
