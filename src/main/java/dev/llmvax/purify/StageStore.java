@@ -2,6 +2,7 @@ package dev.llmvax.purify;
 
 import dev.llmvax.util.AtomicOutputDir;
 import dev.llmvax.util.IOConsumer;
+import dev.llmvax.util.PendingOutputs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,16 +54,19 @@ public final class StageStore {
         Path dir = dir(name, key);
         Files.createDirectories(root);
         Path tmp = Files.createTempDirectory(root, "." + dir.getFileName() + ".tmp-");
+        PendingOutputs.register(tmp); // an interrupted stage leaves no half-trained folder behind
         boolean moved = false;
         try {
             body.accept(tmp);
             Files.writeString(tmp.resolve(KEY_FILE), key + "\n" + Instant.now() + "\n", StandardCharsets.UTF_8);
-            AtomicOutputDir.deleteRecursively(dir); // a stale folder of the same name (a hash-prefix clash or a crash)
-            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            PendingOutputs.release(tmp, () -> {
+                AtomicOutputDir.deleteRecursively(dir); // a stale folder of the same name (a hash clash or a crash)
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            });
             moved = true;
         } finally {
             if (!moved) {
-                AtomicOutputDir.deleteRecursively(tmp);
+                PendingOutputs.discard(tmp);
             }
         }
         return dir;

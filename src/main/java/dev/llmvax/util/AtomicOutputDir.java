@@ -62,6 +62,7 @@ public final class AtomicOutputDir implements AutoCloseable {
         checkWritable(dir, overwrite);
         Files.createDirectories(dir.getParent());
         Path tmp = Files.createTempDirectory(dir.getParent(), "." + dir.getFileName() + ".tmp-");
+        PendingOutputs.register(tmp); // removed even when Ctrl-C or SIGTERM stops the JVM
         ordinaryPermissions(tmp, "rwxr-xr-x"); // temp dirs are created 700; the result is a normal folder
         return new AtomicOutputDir(dir, overwrite, tmp);
     }
@@ -85,6 +86,11 @@ public final class AtomicOutputDir implements AutoCloseable {
         if (committed) {
             throw new IllegalStateException("already committed: " + finalDir);
         }
+        PendingOutputs.release(tmp, this::moveIntoPlace);
+        return finalDir;
+    }
+
+    private void moveIntoPlace() throws IOException {
         checkWritable(finalDir, overwrite); // something may have appeared since create()
         if (Files.isDirectory(finalDir, LinkOption.NOFOLLOW_LINKS) && isEmpty(finalDir)) {
             Files.delete(finalDir);
@@ -109,7 +115,6 @@ public final class AtomicOutputDir implements AutoCloseable {
             Files.move(tmp, finalDir, StandardCopyOption.ATOMIC_MOVE);
             committed = true;
         }
-        return finalDir;
     }
 
     /** Deletes the temporary folder unless {@link #commit()} succeeded. */
@@ -119,7 +124,7 @@ public final class AtomicOutputDir implements AutoCloseable {
             return;
         }
         try {
-            deleteRecursively(tmp);
+            PendingOutputs.discard(tmp);
         } catch (IOException e) {
             throw new UncheckedIOException("could not remove the temporary output folder " + tmp, e);
         }
@@ -145,21 +150,24 @@ public final class AtomicOutputDir implements AutoCloseable {
         }
         Files.createDirectories(target.getParent());
         Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".tmp-", "");
-        ordinaryPermissions(tmp, "rw-r--r--"); // temp files are created 600; the result is a normal file
+        PendingOutputs.register(tmp);
         boolean moved = false;
         try {
+            ordinaryPermissions(tmp, "rw-r--r--"); // temp files are created 600; the result is a normal file
             writer.accept(tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
-            if (!replace && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                throw new UserError("file " + file + " appeared while it was being written; nothing was replaced");
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            PendingOutputs.release(tmp, () -> {
+                if (!replace && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new UserError("file " + file + " appeared while it was being written; nothing was replaced");
+                }
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            });
             moved = true;
         } finally {
             if (!moved) {
-                Files.deleteIfExists(tmp);
+                PendingOutputs.discard(tmp);
             }
         }
     }
