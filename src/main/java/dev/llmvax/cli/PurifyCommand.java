@@ -57,7 +57,7 @@ final class PurifyCommand implements Callable<Integer> {
     String mode;
 
     @Option(names = "--tau", paramLabel = "FRACTION", description = "Override tau, the share of each MLP matrix's "
-            + "channels flagged (0.03 = 3 %); a rerun with another tau reuses the variants and scores.")
+            + "channels flagged (0.03 = 3 %%); a rerun with another tau reuses the variants and scores.")
     Double tau;
 
     @Option(names = "--controls", description = "Also make the controls with the same repair: as many random channels "

@@ -53,6 +53,27 @@ class MainTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /** A '%' in a description that is not '%%' makes picocli print a WARN line above the help. */
+    @Test
+    void everyCommandsHelpRendersCleanly() throws Exception {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream tracer = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(new java.io.PrintStream(tracer, true, java.nio.charset.StandardCharsets.UTF_8));
+            for (Class<?> sub : Main.SUBCOMMANDS) {
+                String name = sub.getAnnotation(Command.class).name();
+                StringWriter out = new StringWriter();
+                int code = Main.run(new PrintWriter(out), new PrintWriter(new StringWriter()), List.of(), name, "--help");
+                assertThat(code).as(name).isZero();
+                assertThat(out.toString()).as(name).contains("Usage: llmvax " + name);
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(Main.SUBCOMMANDS).hasSizeGreaterThanOrEqualTo(12);
+        assertThat(tracer.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("WARN");
+    }
+
     @Test
     void unknownSubcommandIsAUsageError() {
         Run r = run("purrify");
