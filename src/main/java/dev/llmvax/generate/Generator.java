@@ -73,24 +73,50 @@ public final class Generator {
                 next = sampler.next(logits.select(1, 0));
                 logits.close();
             }
-            int alive = record(next, out, done, options, listener);
+            int[] slotRow = new int[b]; // the prompt each cache row holds; rows leave as they finish
+            for (int r = 0; r < b; r++) {
+                slotRow[r] = r;
+            }
+            int[] slotPad = pad.clone();
+            int alive = record(next, slotRow, out, done, options, listener);
             for (int step = 1; step < options.maxNewTokens() && alive > 0; step++) {
+                if (options.greedy() && alive <= slotRow.length * 3 / 4) {
+                    // drop finished rows: a decode step costs about linearly in rows. Greedy only, so that a
+                    // seeded sampler keeps drawing for the same batch shape.
+                    long[] keep = new long[alive];
+                    int[] keptRow = new int[alive];
+                    int[] keptPad = new int[alive];
+                    long[] keptNext = new long[alive];
+                    for (int s = 0, k = 0; s < slotRow.length; s++) {
+                        if (!done[slotRow[s]]) {
+                            keep[k] = s;
+                            keptRow[k] = slotRow[s];
+                            keptPad[k] = slotPad[s];
+                            keptNext[k++] = next[s];
+                        }
+                    }
+                    cache.keepRows(keep); // outside any PointerScope: the new cache tensors must outlive this step
+                    slotRow = keptRow;
+                    slotPad = keptPad;
+                    next = keptNext;
+                }
+                int n = slotRow.length;
                 int start = maxLen + step - 1;
-                long[] stepPos = new long[b];
-                for (int r = 0; r < b; r++) {
-                    stepPos[r] = start - pad[r];
-                    if (done[r]) {
-                        next[r] = 0; // finished rows keep decoding a harmless token; their output is frozen
+                long[] stepPos = new long[n];
+                for (int s = 0; s < n; s++) {
+                    stepPos[s] = start - slotPad[s];
+                    if (done[slotRow[s]]) {
+                        next[s] = 0; // finished rows keep decoding a harmless token; their output is frozen
                     }
                 }
                 try (PointerScope scope = new PointerScope()) {
-                    Tensor mask = padded ? decodeMask(pad, start + 1) : null;
-                    Tensor logits = model.forward(Tensors.fromLongs(next, b, 1), Tensors.fromLongs(stepPos, b, 1),
+                    Tensor mask = padded ? decodeMask(slotPad, start + 1) : null;
+                    Tensor logits = model.forward(Tensors.fromLongs(next, n, 1), Tensors.fromLongs(stepPos, n, 1),
                             cache, start, mask, true);
                     next = sampler.next(logits.select(1, 0));
                     logits.close();
                 }
-                alive = record(next, out, done, options, listener);
+                alive = record(next, slotRow, out, done, options, listener);
             }
         }
         List<int[]> result = new ArrayList<>();
@@ -100,14 +126,15 @@ public final class Generator {
         return result;
     }
 
-    private static int record(long[] next, List<List<Integer>> out, boolean[] done, GenerationOptions options,
-                              TokenListener listener) {
+    private static int record(long[] next, int[] slotRow, List<List<Integer>> out, boolean[] done,
+                              GenerationOptions options, TokenListener listener) {
         int alive = 0;
-        for (int r = 0; r < next.length; r++) {
+        for (int s = 0; s < next.length; s++) {
+            int r = slotRow[s];
             if (done[r]) {
                 continue;
             }
-            int id = (int) next[r];
+            int id = (int) next[s];
             out.get(r).add(id);
             boolean stop = options.stopTokenIds().contains(id);
             listener.onToken(r, id, stop);

@@ -3,6 +3,7 @@ package dev.llmvax.model;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Per-layer key/value cache, preallocated for a whole generation so decode steps allocate nothing large.
@@ -11,7 +12,7 @@ import org.bytedeco.pytorch.global.torch;
 public final class KvCache implements AutoCloseable {
     private final Tensor[] keys;   // per layer (batch, kv_heads, capacity, head_dim)
     private final Tensor[] values; // per layer (batch, kv_heads, capacity, head_dim)
-    private final int batch;
+    private int batch;
     private final int capacity;
 
     public KvCache(LlamaConfig cfg, int batch, int capacity, TensorOptions options) {
@@ -33,6 +34,28 @@ public final class KvCache implements AutoCloseable {
 
     public int capacity() {
         return capacity;
+    }
+
+    /**
+     * Keeps only the given rows, in the given order, so that a decode step stops paying for rows that finished.
+     * Copies the cache once; afterwards row {@code i} is what row {@code rows[i]} was.
+     */
+    public void keepRows(long[] rows) {
+        if (rows.length == 0 || rows.length > batch) {
+            throw new IllegalArgumentException("cannot keep " + rows.length + " of " + batch + " rows");
+        }
+        try (Tensor cpu = Tensors.fromLongs(rows, rows.length);
+             Tensor idx = cpu.to(keys[0].device(), ScalarType.Long)) {
+            for (int l = 0; l < keys.length; l++) {
+                Tensor k = keys[l].index_select(0, idx);
+                Tensor v = values[l].index_select(0, idx);
+                keys[l].close();
+                values[l].close();
+                keys[l] = k;
+                values[l] = v;
+            }
+        }
+        batch = rows.length;
     }
 
     /** Stores this chunk's k/v at {@code [start, start+T)} and returns views over {@code [0, start+T)}. */

@@ -72,6 +72,31 @@ class LlamaModelTest {
         }
     }
 
+    /** Rows that stop early leave the batch (the cache is compacted); the others must not notice. */
+    @Test
+    void rowsLeavingTheBatchDoNotChangeTheOthers() {
+        LlamaConfig c = TinyModels.config();
+        try (LlamaModel m = TinyModels.model(c, 2, Precision.F32)) {
+            Generator g = new Generator(m);
+            List<int[]> prompts = List.of(new int[] {3, 4, 5, 6, 7, 8, 9}, new int[] {10, 11}, new int[] {12, 13, 14},
+                    new int[] {20, 21, 22, 23}); // 4 rows: one stopping leaves 3 = 3/4, which compacts
+            int[] free = g.generate(List.of(prompts.getFirst()), GenerationOptions.greedy(12, Set.of()),
+                    TokenListener.NONE).getFirst();
+            GenerationOptions opts = GenerationOptions.greedy(12, Set.of(free[2]));
+            List<int[]> batched = g.generate(prompts, opts, TokenListener.NONE);
+            List<int[]> alone = new java.util.ArrayList<>();
+            for (int[] p : prompts) {
+                alone.add(g.generate(List.of(p), opts, TokenListener.NONE).getFirst());
+            }
+            for (int i = 0; i < prompts.size(); i++) {
+                assertThat(batched.get(i)).as("row " + i).containsExactly(alone.get(i));
+            }
+            // the case under test happened: row 0 stopped at step 3 while another row went on to the limit
+            assertThat(alone.getFirst()).hasSizeLessThanOrEqualTo(3);
+            assertThat(alone.stream().mapToInt(a -> a.length).max().orElseThrow()).isEqualTo(12);
+        }
+    }
+
     @Test
     void stopTokenEndsOnlyItsRow() {
         LlamaConfig c = TinyModels.config();
