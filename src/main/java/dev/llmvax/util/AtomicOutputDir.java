@@ -63,7 +63,12 @@ public final class AtomicOutputDir implements AutoCloseable {
         Files.createDirectories(dir.getParent());
         Path tmp = Files.createTempDirectory(dir.getParent(), "." + dir.getFileName() + ".tmp-");
         PendingOutputs.register(tmp); // removed even when Ctrl-C or SIGTERM stops the JVM
-        ordinaryPermissions(tmp, "rwxr-xr-x"); // temp dirs are created 700; the result is a normal folder
+        try {
+            ordinaryPermissions(tmp, "rwxr-xr-x"); // temp dirs are created 700; the result is a normal folder
+        } catch (IOException | RuntimeException e) {
+            PendingOutputs.discard(tmp);
+            throw e;
+        }
         return new AtomicOutputDir(dir, overwrite, tmp);
     }
 

@@ -32,11 +32,17 @@ public final class InterruptedWriter {
         });
         writer.setDaemon(true);
         writer.start();
-        while (Files.list(parent).count() < 2) { // out's and file.json's temporaries both exist
+        while (entries(parent) < 2) { // out's and file.json's temporaries both exist
             Thread.sleep(10);
         }
         System.out.println("ready");
         System.out.flush();
         Thread.sleep(60_000);
+    }
+
+    private static long entries(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.count();
+        }
     }
 }
