@@ -22,7 +22,8 @@ class FluencyTest {
     @Test
     void phraseLoopsAreDegenerateAndListsAreNot() {
         // outputs of a purified refusal model that had lost fluency
-        assertThat(Fluency.degenerate("1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1.")).isTrue();
+        // no single word makes up more than half of this one, so only the phrase rule catches it
+        assertThat(Fluency.degenerate("I'm sorry, ".repeat(10))).isTrue();
         assertThat(Fluency.degenerate("I went to the store bought food.\n\nI went to the store bought food.\n\n"
                 + "I went to the store bought food.\n\nI went to the store bought food.")).isTrue();
         assertThat(Fluency.degenerate("1. Preheat the oven to 180 degrees.\n2. Mix the flour with the sugar.\n"

@@ -1,7 +1,9 @@
 package dev.llmvax.util;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
  * A process for {@link PendingOutputsTest}: starts an atomic output folder, an atomic file and a plain temp
@@ -40,8 +42,8 @@ public final class InterruptedWriter {
         Thread.sleep(60_000);
     }
 
-    private static long entries(Path dir) throws java.io.IOException {
-        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+    private static long entries(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
             return s.count();
         }
     }
