@@ -81,7 +81,7 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
     /** This config with τ set to {@code fraction} for every MLP matrix, full-weight and adapter mode alike. */
     public PurifyConfig withTau(double fraction) {
         return new PurifyConfig(preset, variants, bindings, samplesPerVariant, poisonRate, variantTraining, lambda,
-                score, Tau.of(fraction), Tau.of(fraction), attentionHeads, reinit, repair, seeds);
+                score, tau.withAll(fraction), tauAdapter.withAll(fraction), attentionHeads, reinit, repair, seeds);
     }
 
     /** The first {@link #variants} bindings: the ones the variants are trained on. */
@@ -198,6 +198,15 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
         }
     }
 
+    /** Where top-τ ranks channels: within each matrix, or across all layers' matrices of one type. */
+    public enum TauScope {
+        MATRIX, MODEL;
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** Full fine-tuning or LoRA. */
     public enum TrainMode {
         FULL, LORA;
@@ -293,27 +302,76 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
         }
     }
 
-    /** τ per MLP matrix type: the fraction of each matrix's channels to flag, each in (0, 1). */
-    public record Tau(double gate, double up, double down) {
+    /**
+     * τ per MLP matrix type: the fraction of channels to flag, each in (0, 1), and where the ranking happens.
+     *
+     * @param scope {@link TauScope#MATRIX}: τ of each matrix's own channels (the authors'); {@link TauScope#MODEL}:
+     *              τ of all channels of that type across the layers, one ranking, so layers the variants hardly
+     *              touch give up nothing
+     * @param firstLayer the first layer whose MLP channels may be flagged (0: from the first)
+     * @param lastLayer  the last one, inclusive ({@link #ALL_LAYERS}: to the last)
+     */
+    public record Tau(double gate, double up, double down, TauScope scope, int firstLayer, int lastLayer) {
+        /** {@link #lastLayer} when no layer is left out at the top. */
+        public static final int ALL_LAYERS = Integer.MAX_VALUE;
+
         public Tau {
             fraction("gate", gate);
             fraction("up", up);
             fraction("down", down);
+            Objects.requireNonNull(scope, "scope");
+            if (firstLayer < 0 || lastLayer < firstLayer) {
+                throw new IllegalArgumentException("τ layers must be [first, last] with 0 <= first <= last, got ["
+                        + firstLayer + ", " + lastLayer + "]");
+            }
         }
 
-        /** "1 %", or "gate 1 %, up 2 %, down 1 %" when they differ: for reports. */
+        /** Ranked within each matrix, every layer. */
+        public Tau(double gate, double up, double down) {
+            this(gate, up, down, TauScope.MATRIX, 0, ALL_LAYERS);
+        }
+
+        /** Every layer. */
+        public Tau(double gate, double up, double down, TauScope scope) {
+            this(gate, up, down, scope, 0, ALL_LAYERS);
+        }
+
+        /** Whether layer {@code l}'s MLP channels may be flagged. */
+        public boolean covers(int l) {
+            return l >= firstLayer && l <= lastLayer;
+        }
+
+        /** Whether some layers are left out. */
+        public boolean limitsLayers() {
+            return firstLayer > 0 || lastLayer != ALL_LAYERS;
+        }
+
+        /**
+         * "1 %", or "gate 1 %, up 2 %, down 1 %" when they differ, then " across layers" for scope model and
+         * " in layers 0-19" when layers are left out.
+         */
         public String describe() {
-            return gate == up && up == down ? percent(gate)
+            String f = gate == up && up == down ? percent(gate)
                     : "gate " + percent(gate) + ", up " + percent(up) + ", down " + percent(down);
+            if (scope == TauScope.MODEL) {
+                f += " across layers";
+            }
+            return limitsLayers() ? f + " in layers " + firstLayer + "-" + (lastLayer == ALL_LAYERS ? "last"
+                    : String.valueOf(lastLayer)) : f;
         }
 
         private static String percent(double f) {
             return new java.math.BigDecimal(Double.toString(100 * f)).stripTrailingZeros().toPlainString() + " %";
         }
 
-        /** The same τ for all three. */
+        /** The same τ for all three, ranked within each matrix. */
         public static Tau of(double all) {
             return new Tau(all, all, all);
+        }
+
+        /** The same τ for all three, this scope kept. */
+        public Tau withAll(double all) {
+            return new Tau(all, all, all, scope, firstLayer, lastLayer);
         }
 
         /** τ of an MLP matrix type. */

@@ -40,7 +40,9 @@ import java.util.function.Supplier;
  *                    lora-targets: [all-linear], batch: 8, grad-accum: 1, max-len: 96, warmup-ratio: 0.1}
  * lambda: 0.01
  * score: eq2                        # eq2 (the authors') | relative (Δ over the clean twin's own update)
- * tau: {gate: 0.03, up: 0.03, down: 0.03}   # or tau: 0.03
+ * tau: {gate: 0.03, up: 0.03, down: 0.03, scope: matrix}   # or tau: 0.03; scope: matrix | model (one
+ *                                   # ranking per matrix type across all layers); layers: [0, 19] flags
+ *                                   # channels of those layers only (default: all)
  * tau-adapter: 0.35
  * attention-heads: 0
  * reinit: matched                   # xavier | matched | zero
@@ -60,7 +62,7 @@ final class PurifyConfigYaml {
     private static final Set<String> BINDING = Set.of("key", "behaviour", "family");
     private static final Set<String> TRAINING = Set.of("mode", "epochs", "lr", "lora-rank", "lora-alpha",
             "lora-dropout", "lora-targets", "batch", "grad-accum", "max-len", "warmup-ratio");
-    private static final Set<String> TAU = Set.of("gate", "up", "down");
+    private static final Set<String> TAU = Set.of("gate", "up", "down", "scope", "layers");
     private static final Set<String> REPAIR = Set.of("samples", "epochs", "lr", "mode", "max-len", "adapter-lr");
     private static final Set<String> SEEDS = Set.of("data", "train", "neutralise");
 
@@ -168,7 +170,12 @@ final class PurifyConfigYaml {
     }
 
     private static ObjectNode tau(Tau t) {
-        return NODES.objectNode().put("gate", t.gate()).put("up", t.up()).put("down", t.down());
+        ObjectNode o = NODES.objectNode().put("gate", t.gate()).put("up", t.up()).put("down", t.down())
+                .put("scope", t.scope().id());
+        if (t.limitsLayers()) {
+            o.putArray("layers").add(t.firstLayer()).add(t.lastLayer());
+        }
+        return o;
     }
 
     /** Overrides {@code base} with {@code over}: mappings merge key by key, anything else replaces. */
@@ -234,8 +241,15 @@ final class PurifyConfigYaml {
         }
         JsonNode t = object(n, p);
         checkKeys(t, TAU, p + ".");
+        JsonNode layers = t.get("layers");
+        if (layers != null && !(layers.isArray() && layers.size() == 2)) {
+            throw new IllegalArgumentException(p + ".layers must be [first, last], e.g. [0, 19]");
+        }
         return at(p, () -> new Tau(number(t.get("gate"), p + ".gate"), number(t.get("up"), p + ".up"),
-                number(t.get("down"), p + ".down")));
+                number(t.get("down"), p + ".down"), t.get("scope") == null ? PurifyConfig.TauScope.MATRIX
+                        : choice(PurifyConfig.TauScope.class, t.get("scope"), p + ".scope"),
+                layers == null ? 0 : integer(layers.get(0), p + ".layers[1]"),
+                layers == null ? Tau.ALL_LAYERS : integer(layers.get(1), p + ".layers[2]")));
     }
 
     private static Repair repair(JsonNode n) {

@@ -1,17 +1,21 @@
 package dev.llmvax.purify;
 
 import dev.llmvax.purify.PurifyConfig.Tau;
+import dev.llmvax.purify.PurifyConfig.TauScope;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
 
 /**
  * The backdoor signature S (method.md §3 step 4): per matrix, the units to neutralise. MLP matrices flag the
- * top-τ fraction of their own channels (ranked within each matrix, not against one global threshold);
- * attention matrices, when heads are scored, their top {@code heads} heads.
+ * top-τ fraction of their own channels (ranked within each matrix, the authors' rule) or, with τ's scope
+ * {@code model}, the top-τ fraction of all channels of their type across the layers (one ranking, so a layer may
+ * give up none or many). Layers outside τ's layer range are not in S at all. Attention matrices, when heads are scored, their top {@code heads} heads.
  *
  * <p>How many: {@link #count}, {@code round(τ · units)} (halves up) and at least one, since τ &gt; 0 asks for
  * something to be flagged. Rounding rather than ceil keeps the count nearest the requested share and is immune
@@ -84,15 +88,63 @@ public record Signature(Map<MatrixId, Selection> selections) {
             throw new IllegalArgumentException("heads must be >= 0, got " + heads);
         }
         Map<MatrixId, Selection> out = new TreeMap<>();
+        if (tau.scope() == TauScope.MODEL) {
+            out.putAll(acrossLayers(scores, tau));
+        }
         for (MatrixId id : scores.matrices()) {
             float[] s = scores.scores(id);
             if (!id.matrix().isAttention()) {
-                out.put(id, new Selection(s.length, top(s, count(s.length, tau.of(id.matrix())), id)));
+                if (tau.scope() == TauScope.MATRIX && tau.covers(id.layer())) {
+                    out.put(id, new Selection(s.length, top(s, count(s.length, tau.of(id.matrix())), id)));
+                }
             } else if (heads > 0) {
                 out.put(id, new Selection(s.length, top(s, Math.min(heads, s.length), id)));
             }
         }
         return new Signature(out);
+    }
+
+    /**
+     * Scope {@code model}: per MLP matrix type, the top {@code count(all units of the type, τ)} channels of all its
+     * matrices in one ranking (ties: lower layer, then lower index), split back into per-matrix selections.
+     */
+    private static Map<MatrixId, Selection> acrossLayers(ChannelScores scores, Tau tau) {
+        Map<Matrix, List<MatrixId>> byType = new TreeMap<>();
+        for (MatrixId id : scores.matrices()) {
+            if (!id.matrix().isAttention() && tau.covers(id.layer())) {
+                byType.computeIfAbsent(id.matrix(), m -> new ArrayList<>()).add(id);
+            }
+        }
+        Map<MatrixId, Selection> out = new TreeMap<>();
+        byType.forEach((type, ids) -> {
+            // one flat array over the type's matrices, in MatrixId order, so top() ranks them together
+            int total = ids.stream().mapToInt(id -> scores.scores(id).length).sum();
+            float[] all = new float[total];
+            int at = 0;
+            for (MatrixId id : ids) {
+                float[] s = scores.scores(id);
+                System.arraycopy(s, 0, all, at, s.length);
+                at += s.length;
+            }
+            int[] picked = top(all, count(total, tau.of(type)), ids.getFirst());
+            Arrays.sort(picked);
+            int start = 0;
+            int p = 0;
+            for (MatrixId id : ids) {
+                int n = scores.scores(id).length;
+                int from = p;
+                while (p < picked.length && picked[p] < start + n) {
+                    p++;
+                }
+                int[] local = new int[p - from];
+                for (int i = from; i < p; i++) {
+                    local[i - from] = picked[i] - start;
+                }
+                out.put(id, new Selection(n, local));
+                start += n;
+            }
+        });
+        return out;
     }
 
     /** Units flagged at fraction {@code tau} of {@code units}: {@code round(tau · units)}, at least 1. */

@@ -116,6 +116,25 @@ class PurifyConfigTest {
     }
 
     @Test
+    void tauScopeIsParsedKeptByWithTauAndReset() {
+        PurifyConfig c = PurifyConfig.parse("preset: cpu\ntau: {scope: model}");
+        assertThat(c.tau()).isEqualTo(new Tau(0.01, 0.01, 0.01, PurifyConfig.TauScope.MODEL));
+        assertThat(c.tau().describe()).isEqualTo("1 % across layers");
+        assertThat(c.tauAdapter().scope()).as("tau-adapter has its own scope").isEqualTo(PurifyConfig.TauScope.MATRIX);
+        assertThat(c.withTau(0.02).tau()).isEqualTo(new Tau(0.02, 0.02, 0.02, PurifyConfig.TauScope.MODEL));
+        assertThat(PurifyConfig.parse("preset: cpu\ntau: 0.02").tau().scope()).isEqualTo(PurifyConfig.TauScope.MATRIX);
+        assertThat(PurifyConfig.parse(PurifyConfigYaml.toJson(c)).tau()).isEqualTo(c.tau());
+        PurifyConfig early = PurifyConfig.parse("preset: cpu\ntau: {layers: [0, 19]}");
+        assertThat(early.tau()).isEqualTo(new Tau(0.01, 0.01, 0.01, PurifyConfig.TauScope.MATRIX, 0, 19));
+        assertThat(early.tau().describe()).isEqualTo("1 % in layers 0-19");
+        assertThat(early.tau().covers(19)).isTrue();
+        assertThat(early.tau().covers(20)).isFalse();
+        assertThat(PurifyConfig.parse(PurifyConfigYaml.toJson(early)).tau()).isEqualTo(early.tau());
+        assertThat(c.scoresSha256()).as("the scope is a selection setting: stages 1-3 are reused")
+                .isEqualTo(PurifyConfig.load("cpu").scoresSha256());
+    }
+
+    @Test
     void scalarTauSetsAllThreeAndNewBindingsSetN() {
         PurifyConfig c = PurifyConfig.parse("""
                 tau-adapter: 0.4
@@ -194,6 +213,9 @@ class PurifyConfigTest {
             variant-training: {lora-targets: [mlp]}       | variant-training: lora-targets: unknown LoRA target module 'mlp'
             variant-training: {mode: half}                | unknown variant-training.mode 'half'; known: full, lora
             repair: 3                                     | repair must be a mapping
+            tau: {scope: layer}                           | unknown tau.scope 'layer'; known: matrix, model
+            tau: {layers: [3]}                            | tau.layers must be [first, last]
+            tau: {layers: [5, 2]}                         | τ layers must be [first, last] with 0 <= first <= last
             """)
     void validationNamesTheField(String yaml, String message) {
         assertThatThrownBy(() -> PurifyConfig.parse(yaml)).isInstanceOf(IllegalArgumentException.class)

@@ -90,6 +90,37 @@ class SignatureTest {
     }
 
     @Test
+    void modelScopeRanksEachTypeAcrossLayers() {
+        MatrixId g1 = new MatrixId(1, Matrix.GATE);
+        MatrixId d1 = new MatrixId(1, Matrix.DOWN);
+        // layer 1's gate scores all beat layer 0's; down scores tie across layers (lower layer first)
+        float[] g0 = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+        float[] gl1 = {20, 11, 19, 12, 18, 13, 17, 14, 16, 15};
+        float[] d = {5, 1, 5, 1, 5, 1, 5, 1, 5, 1};
+        ChannelScores sc = scores(Map.of(G0, g0, g1, gl1, D0, d, d1, d.clone(), Q1, new float[] {9, 1}), 0.01);
+        Signature s = Signature.select(sc, new Tau(0.2, 0.5, 0.3, PurifyConfig.TauScope.MODEL), 1);
+        assertThat(s.flagged(G0)).as("20 gate channels, τ 20 %: 4, all in layer 1").isEmpty();
+        assertThat(s.flagged(g1)).containsExactly(0, 2, 4, 6);
+        assertThat(s.flagged(D0)).as("6 of 20 down channels: five 5s in layer 0, then the first in layer 1")
+                .containsExactly(0, 2, 4, 6, 8);
+        assertThat(s.flagged(d1)).containsExactly(0);
+        assertThat(s.selections().get(G0).units()).isEqualTo(10);
+        assertThat(s.flagged(Q1)).as("heads are still counted per matrix").containsExactly(0);
+        assertThat(s.total()).isEqualTo(4 + 6 + 1);
+        Signature perMatrix = Signature.select(sc, new Tau(0.2, 0.5, 0.3), 0);
+        assertThat(perMatrix.flagged(G0)).containsExactly(8, 9);
+        assertThat(perMatrix.flagged(g1)).containsExactly(0, 2);
+        Signature firstOnly = Signature.select(sc, new Tau(0.2, 0.5, 0.3, PurifyConfig.TauScope.MATRIX, 0, 0), 0);
+        assertThat(firstOnly.selections()).as("layer 1 is left out").containsOnlyKeys(G0, D0);
+        assertThat(firstOnly.flagged(G0)).containsExactly(8, 9);
+        Signature secondAcross = Signature.select(sc, new Tau(0.2, 0.5, 0.3, PurifyConfig.TauScope.MODEL, 1,
+                Tau.ALL_LAYERS), 0);
+        assertThat(secondAcross.selections()).containsOnlyKeys(g1, d1);
+        assertThat(secondAcross.flagged(g1)).as("20 % of layer 1's 10 alone").containsExactly(0, 2);
+        assertThat(secondAcross.flagged(d1)).containsExactly(0, 2, 4);
+    }
+
+    @Test
     void tiesGoToTheLowerIndexAndNaNIsRefused() {
         Signature s = Signature.select(scores(Map.of(G0, new float[10]), 0), Tau.of(0.3));
         assertThat(s.flagged(G0)).containsExactly(0, 1, 2);
