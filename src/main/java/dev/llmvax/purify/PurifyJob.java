@@ -74,6 +74,7 @@ public final class PurifyJob {
         String runKey;
         try (Suspect s = Suspect.load(req, clean, inputSha)) {
             runKey = s.suspect().runKey();
+            requireLayersInModel(cfg.tauFor(req.adapterMode()), s.loaded().model().config().numLayers());
             if (req.eval() != null && !req.adapterMode()) { // variants leave full weights untouched: measure now
                 evals.add(req.eval().measure("suspicious", req.model().toString(), s.loaded(), seconds));
             }
@@ -105,6 +106,14 @@ public final class PurifyJob {
         seconds.put("total", (System.nanoTime() - t0) / 1e9);
         return new PurifyResult(cfg, req.adapterMode(), clean.size(), dropped, variants, scores.file().toString(),
                 scores.cached(), SignatureCounts.of(signature), arms, evals, seconds, scores.scores(), signature);
+    }
+
+    /** A τ layer range that starts past the model's last layer would flag nothing: refused before any training. */
+    static void requireLayersInModel(PurifyConfig.Tau tau, int layers) {
+        if (tau.firstLayer() >= layers) {
+            throw new IllegalArgumentException("tau.layers starts at layer " + tau.firstLayer() + " but the model has "
+                    + layers + " layers (0-" + (layers - 1) + ")");
+        }
     }
 
     /** Neutralise, repair, write (and evaluate) one arm into {@code out}. */

@@ -2,11 +2,9 @@ package dev.llmvax.purify;
 
 import dev.llmvax.purify.PurifyConfig.Tau;
 import dev.llmvax.purify.PurifyConfig.TauScope;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
@@ -15,7 +13,8 @@ import java.util.stream.IntStream;
  * The backdoor signature S (method.md §3 step 4): per matrix, the units to neutralise. MLP matrices flag the
  * top-τ fraction of their own channels (ranked within each matrix, the authors' rule) or, with τ's scope
  * {@code model}, the top-τ fraction of all channels of their type across the layers (one ranking, so a layer may
- * give up none or many). Layers outside τ's layer range are not in S at all. Attention matrices, when heads are scored, their top {@code heads} heads.
+ * give up none or many). MLP matrices of layers outside τ's layer range are not in S. Attention matrices, when
+ * heads are scored, their top {@code heads} heads (in every layer).
  *
  * <p>How many: {@link #count}, {@code round(τ · units)} (halves up) and at least one, since τ &gt; 0 asks for
  * something to be flagged. Rounding rather than ceil keeps the count nearest the requested share and is immune
@@ -109,38 +108,29 @@ public record Signature(Map<MatrixId, Selection> selections) {
      * matrices in one ranking (ties: lower layer, then lower index), split back into per-matrix selections.
      */
     private static Map<MatrixId, Selection> acrossLayers(ChannelScores scores, Tau tau) {
-        Map<Matrix, List<MatrixId>> byType = new TreeMap<>();
+        Map<Matrix, Map<MatrixId, float[]>> byType = new TreeMap<>();
         for (MatrixId id : scores.matrices()) {
             if (!id.matrix().isAttention() && tau.covers(id.layer())) {
-                byType.computeIfAbsent(id.matrix(), m -> new ArrayList<>()).add(id);
+                byType.computeIfAbsent(id.matrix(), m -> new TreeMap<>()).put(id, scores.scores(id));
             }
         }
         Map<MatrixId, Selection> out = new TreeMap<>();
-        byType.forEach((type, ids) -> {
+        byType.forEach((type, matrices) -> {
             // one flat array over the type's matrices, in MatrixId order, so top() ranks them together
-            int total = ids.stream().mapToInt(id -> scores.scores(id).length).sum();
-            float[] all = new float[total];
+            float[] all = new float[matrices.values().stream().mapToInt(s -> s.length).sum()];
             int at = 0;
-            for (MatrixId id : ids) {
-                float[] s = scores.scores(id);
+            for (float[] s : matrices.values()) {
                 System.arraycopy(s, 0, all, at, s.length);
                 at += s.length;
             }
-            int[] picked = top(all, count(total, tau.of(type)), ids.getFirst());
-            Arrays.sort(picked);
+            int[] picked = top(all, count(all.length, tau.of(type)), matrices.keySet().iterator().next());
             int start = 0;
-            int p = 0;
-            for (MatrixId id : ids) {
-                int n = scores.scores(id).length;
-                int from = p;
-                while (p < picked.length && picked[p] < start + n) {
-                    p++;
-                }
-                int[] local = new int[p - from];
-                for (int i = from; i < p; i++) {
-                    local[i - from] = picked[i] - start;
-                }
-                out.put(id, new Selection(n, local));
+            for (Map.Entry<MatrixId, float[]> e : matrices.entrySet()) {
+                int from = start;
+                int n = e.getValue().length;
+                int[] local = Arrays.stream(picked).filter(i -> i >= from && i < from + n).map(i -> i - from)
+                        .toArray();
+                out.put(e.getKey(), new Selection(n, local));
                 start += n;
             }
         });

@@ -130,6 +130,11 @@ class PurifyConfigTest {
         assertThat(early.tau().covers(19)).isTrue();
         assertThat(early.tau().covers(20)).isFalse();
         assertThat(PurifyConfig.parse(PurifyConfigYaml.toJson(early)).tau()).isEqualTo(early.tau());
+        PurifyJob.requireLayersInModel(early.tau(), 2); // layer 0 exists: the range is cut at the model's end
+        assertThatThrownBy(() -> PurifyJob.requireLayersInModel(
+                PurifyConfig.parse("preset: cpu\ntau: {layers: [30, 40]}").tau(), 30))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("tau.layers starts at layer 30 but the model has 30 layers (0-29)");
         assertThat(c.scoresSha256()).as("the scope is a selection setting: stages 1-3 are reused")
                 .isEqualTo(PurifyConfig.load("cpu").scoresSha256());
     }
