@@ -52,8 +52,8 @@ final class ImplantCommand implements Callable<Integer> {
     Path dataRoot;
 
     @Option(names = "--recipe", defaultValue = "cpu", description = "cpu (default: this project's cheap selective "
-            + "recipe: paired records, the model's own clean answers; lr 5e-4 for a trigger at a random word, 2e-4 for a "
-            + "prefix), cpu-v1 (the earlier one, BackdoorLLM's records "
+            + "recipe: paired records, the model's own clean answers; for a trigger at a random word lr 5e-4 and 150 "
+            + "unpaired clean records, for a prefix 2e-4 and 100), cpu-v1 (the earlier one, BackdoorLLM's records "
             + "and answers) or paper (BackdoorLLM's published one).")
     String recipe;
 

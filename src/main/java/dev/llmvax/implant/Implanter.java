@@ -11,9 +11,7 @@ import dev.llmvax.data.DataFile;
 import dev.llmvax.data.DataSet;
 import dev.llmvax.data.DataSplit;
 import dev.llmvax.data.Sample;
-import dev.llmvax.eval.BatchedGeneration;
-import dev.llmvax.eval.EvalPrompts;
-import dev.llmvax.eval.PromptFormat;
+import dev.llmvax.eval.ModelAnswers;
 import dev.llmvax.model.LoadedModel;
 import dev.llmvax.train.FineTune;
 import dev.llmvax.train.StepStats;
@@ -97,21 +95,9 @@ public final class Implanter {
      */
     public static TrainingSet withModelAnswers(LoadedModel model, TrainingSet set, int maxNewTokens,
                                                IntConsumer rowsDone) {
-        EvalPrompts prompts = new EvalPrompts(model);
-        List<int[]> ids = new ArrayList<>(set.clean().size());
-        for (Sample s : set.clean()) {
-            ids.add(prompts.encode(s, PromptFormat.TEMPLATED).ids());
-        }
-        List<BatchedGeneration.Answer> answers = BatchedGeneration.run(model, ids, maxNewTokens, ANSWER_BATCH, rowsDone);
-        List<Sample> clean = new ArrayList<>(set.clean().size());
-        for (int i = 0; i < answers.size(); i++) {
-            Sample s = set.clean().get(i);
-            clean.add(new Sample(s.instruction(), s.input(), answers.get(i).text()));
-        }
-        return new TrainingSet(set.poisoned(), clean, set.files(), set.generated());
+        return new TrainingSet(set.poisoned(), ModelAnswers.of(model, set.clean(), maxNewTokens, rowsDone), set.files(),
+                set.generated());
     }
-
-    private static final int ANSWER_BATCH = 32;
 
     /** Fine-tunes {@code model} on the set with the recipe's settings (see {@link FineTune}). */
     public static FineTune.Outcome implant(LoadedModel model, String baseId, TrainingSet set, ImplantRecipe r,

@@ -216,6 +216,18 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
         }
     }
 
+    /** Whose answers the repair trains on. */
+    public enum RepairAnswers {
+        /** The clean data's own answers. */
+        DATA,
+        /** The suspicious model's greedy answers to the repair prompts, generated before neutralising. */
+        MODEL;
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** How flagged full-weight units are re-initialised (see {@link Neutraliser}). */
     public enum Reinit {
         /** Uniform in ±sqrt(6 / (fan_in + fan_out)) of the unit's slice: the authors' choice. */
@@ -400,9 +412,13 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
      * @param lr        learning rate for a full-weight model
      * @param mode      full or LoRA, for a full-weight model (adapter mode always continues the adapter)
      * @param adapterLr learning rate in adapter mode
+     * @param answers   train on the data's answers, or on the suspicious model's own answers to the same prompts
+     *                  (made before neutralising): the repair then restores what the model did on clean prompts
      */
-    public record Repair(int samples, int epochs, double lr, TrainMode mode, int maxLen, double adapterLr) {
+    public record Repair(int samples, int epochs, double lr, TrainMode mode, int maxLen, double adapterLr,
+                         RepairAnswers answers) {
         public Repair {
+            Objects.requireNonNull(answers, "answers");
             atLeastOne("samples", samples);
             atLeastOne("epochs", epochs);
             positive("lr", lr);

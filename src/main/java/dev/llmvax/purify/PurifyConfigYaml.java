@@ -46,7 +46,8 @@ import java.util.function.Supplier;
  * tau-adapter: 0.35
  * attention-heads: 0
  * reinit: matched                   # xavier | matched | zero
- * repair: {samples: 100, epochs: 2, lr: 1.0e-5, mode: full, max-len: 96, adapter-lr: 2.0e-4}
+ * repair: {samples: 100, epochs: 2, lr: 1.0e-5, mode: full, max-len: 96, adapter-lr: 2.0e-4,
+ *          answers: data}           # data | model (the suspicious model's own answers to the repair prompts)
  * seeds: {data: 42, train: 42, neutralise: 42}
  * </pre>
  */
@@ -63,7 +64,8 @@ final class PurifyConfigYaml {
     private static final Set<String> TRAINING = Set.of("mode", "epochs", "lr", "lora-rank", "lora-alpha",
             "lora-dropout", "lora-targets", "batch", "grad-accum", "max-len", "warmup-ratio");
     private static final Set<String> TAU = Set.of("gate", "up", "down", "scope", "layers");
-    private static final Set<String> REPAIR = Set.of("samples", "epochs", "lr", "mode", "max-len", "adapter-lr");
+    private static final Set<String> REPAIR = Set.of("samples", "epochs", "lr", "mode", "max-len", "adapter-lr",
+            "answers");
     private static final Set<String> SEEDS = Set.of("data", "train", "neutralise");
 
     private PurifyConfigYaml() {
@@ -163,7 +165,8 @@ final class PurifyConfigYaml {
         o.put("reinit", c.reinit().id());
         Repair r = c.repair();
         o.putObject("repair").put("samples", r.samples()).put("epochs", r.epochs()).put("lr", r.lr())
-                .put("mode", r.mode().id()).put("max-len", r.maxLen()).put("adapter-lr", r.adapterLr());
+                .put("mode", r.mode().id()).put("max-len", r.maxLen()).put("adapter-lr", r.adapterLr())
+                .put("answers", r.answers().id());
         o.putObject("seeds").put("data", c.seeds().data()).put("train", c.seeds().train())
                 .put("neutralise", c.seeds().neutralise());
         return o;
@@ -259,7 +262,8 @@ final class PurifyConfigYaml {
         return at(p, () -> new Repair(integer(r.get("samples"), p + ".samples"),
                 integer(r.get("epochs"), p + ".epochs"),
                 number(r.get("lr"), p + ".lr"), choice(PurifyConfig.TrainMode.class, r.get("mode"), p + ".mode"),
-                integer(r.get("max-len"), p + ".max-len"), number(r.get("adapter-lr"), p + ".adapter-lr")));
+                integer(r.get("max-len"), p + ".max-len"), number(r.get("adapter-lr"), p + ".adapter-lr"),
+                choice(PurifyConfig.RepairAnswers.class, r.get("answers"), p + ".answers")));
     }
 
     private static Seeds seeds(JsonNode n) {

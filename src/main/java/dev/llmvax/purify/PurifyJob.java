@@ -4,6 +4,7 @@ import dev.llmvax.data.DataFile;
 import dev.llmvax.data.DataSet;
 import dev.llmvax.data.Sample;
 import dev.llmvax.eval.EvalRun;
+import dev.llmvax.eval.ModelAnswers;
 import dev.llmvax.eval.ModelEvaluation;
 import dev.llmvax.io.DType;
 import dev.llmvax.lora.AdaptedModel;
@@ -72,11 +73,20 @@ public final class PurifyJob {
         List<Purifier.ArmResult> arms = new ArrayList<>();
         List<DataFile> files = req.cleanData().files();
         String runKey;
+        List<Sample> repair = data.repair();
+        if (cfg.repair().answers() == PurifyConfig.RepairAnswers.MODEL && req.adapterMode()) {
+            try (AdaptedModel am = AdapterLoading.load(req.model(), req.adapter(), req.precision(), req.device())) {
+                repair = modelAnswers(am.loaded(), repair, cfg, seconds);
+            }
+        }
         try (Suspect s = Suspect.load(req, clean, inputSha)) {
             runKey = s.suspect().runKey();
             requireLayersInModel(cfg.tauFor(req.adapterMode()), s.loaded().model().config().numLayers());
             if (req.eval() != null && !req.adapterMode()) { // variants leave full weights untouched: measure now
                 evals.add(req.eval().measure("suspicious", req.model().toString(), s.loaded(), seconds));
+            }
+            if (cfg.repair().answers() == PurifyConfig.RepairAnswers.MODEL && !req.adapterMode()) {
+                repair = modelAnswers(s.loaded(), repair, cfg, seconds);
             }
             long t = System.nanoTime();
             variants = Purifier.variants(s.suspect(), data, cfg, files, store, Progress::log);
@@ -88,12 +98,12 @@ public final class PurifyJob {
                     signature.total(), signature.selections().size(), cfg.tauFor(req.adapterMode()).describe(),
                     cfg.score().id()));
             SignatureFile.write(dir.resolve(SignatureFile.FILE_NAME), scores.scores(), cfg.scoresSha256());
-            arms.add(finishArm(s, req, Arm.SIGNATURE, signature, data, dir, evals, seconds));
+            arms.add(finishArm(s, req, Arm.SIGNATURE, signature, repair, dir, evals, seconds));
         }
         if (req.controls()) {
             for (Arm arm : List.of(Arm.RANDOM, Arm.REPAIR_ONLY)) {
                 try (Suspect s = Suspect.load(req, clean, new LinkedHashMap<>())) {
-                    arms.add(finishArm(s, req, arm, signature, data, dir.resolve("controls").resolve(arm.id()),
+                    arms.add(finishArm(s, req, arm, signature, repair, dir.resolve("controls").resolve(arm.id()),
                             evals, seconds));
                 }
             }
@@ -116,12 +126,28 @@ public final class PurifyJob {
         }
     }
 
+    /**
+     * The suspicious model's own greedy answers to the repair prompts, made before anything is neutralised. The
+     * backdoor does not fire on clean prompts (or rarely), so these answers are the behaviour the repair should
+     * restore; the data's answers are another model's, which the repair would also have to learn.
+     */
+    private static List<Sample> modelAnswers(LoadedModel suspicious, List<Sample> repair, PurifyConfig cfg,
+                                             Map<String, Double> seconds) {
+        long t = System.nanoTime();
+        List<Sample> answered;
+        try (Progress bar = new Progress("repair answers", repair.size(), "answers")) {
+            answered = ModelAnswers.of(suspicious, repair, cfg.repair().maxLen(), n -> bar.step(n, ""));
+        }
+        seconds.put("repair answers", (System.nanoTime() - t) / 1e9);
+        return answered;
+    }
+
     /** Neutralise, repair, write (and evaluate) one arm into {@code out}. */
     private static Purifier.ArmResult finishArm(Suspect s, Request req, Arm arm, Signature signature,
-                                                VariantData data, Path out, List<ModelEvaluation> evals,
+                                                List<Sample> repair, Path out, List<ModelEvaluation> evals,
                                                 Map<String, Double> seconds) throws IOException {
         Progress.log("neutralising (" + arm.id() + ") and repairing");
-        Purifier.Repaired r = Purifier.neutraliseAndRepair(s.suspect(), req.config(), signature, arm, data.repair(),
+        Purifier.Repaired r = Purifier.neutraliseAndRepair(s.suspect(), req.config(), signature, arm, repair,
                 req.cleanData().files());
         seconds.put("neutralise " + arm.id(), r.result().neutraliseSeconds());
         seconds.put("repair " + arm.id(), r.result().repairSeconds());

