@@ -31,6 +31,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *       the same matrix's unflagged units (of all units if every one is flagged). Xavier's scale is far above a
  *       trained small model's (method.md §4: it left SmolLM2 emitting garbage); this keeps the matrix's own.
  *   <li>{@link Reinit#ZERO}: zeros.
+ *   <li>{@link Reinit#SCALE}: the unit's own values times a factor in [0, 1): weakened, not cut.
  * </ul>
  * Draws come from one CPU generator seeded with {@code seed}, matrix by matrix in {@link MatrixId} order, units
  * ascending. MLP and attention weights have no derived copies in {@link LlamaModel}, so nothing needs refreshing.
@@ -55,18 +56,21 @@ public final class Neutraliser {
     }
 
     /** Re-initialises {@code signature}'s units in {@code model}'s weights. */
-    public static void apply(LlamaModel model, Signature signature, Reinit mode, long seed) {
+    public static void apply(LlamaModel model, Signature signature, Reinit mode, double scale, long seed) {
         Map<String, Tensor> weights = model.weights();
         try {
-            apply(weights, model.config(), signature, mode, seed);
+            apply(weights, model.config(), signature, mode, scale, seed);
         } finally {
             weights.values().forEach(Tensor::close);
         }
     }
 
-    /** As {@link #apply(LlamaModel, Signature, Reinit, long)} on HF-named weights (views or tensors), in place. */
+    /**
+     * As {@link #apply(LlamaModel, Signature, Reinit, double, long)} on HF-named weights (views or tensors), in
+     * place; {@code scale} is used by {@link Reinit#SCALE} only.
+     */
     public static void apply(Map<String, Tensor> weights, LlamaConfig c, Signature signature, Reinit mode,
-                             long seed) {
+                             double scale, long seed) {
         signature.selections().forEach((id, s) -> checkUnits(id, s, c));
         try (InferenceMode guard = new InferenceMode(); Generator gen = torch.make_generator_cpu(seed)) {
             signature.selections().forEach((id, s) -> {
@@ -78,7 +82,7 @@ public final class Neutraliser {
                     throw new IllegalArgumentException("the model has no weight " + id.weightName());
                 }
                 try (PointerScope scope = new PointerScope()) {
-                    Tensor units = replacement(w, id.matrix(), c, s, mode, gen); // (k, features) float32
+                    Tensor units = replacement(w, id.matrix(), c, s, mode, scale, gen); // (k, features) float32
                     int g = id.matrix().unitWidth(c);
                     long[] rows = slots(s.flagged(), g);
                     Tensor idx = Tensors.fromLongs(rows, rows.length).to(w.device(), ScalarType.Long);
@@ -94,7 +98,7 @@ public final class Neutraliser {
 
     /** New values for the flagged units, one unit per row in {@link ChannelScores#unitView} layout. */
     private static Tensor replacement(Tensor w, Matrix m, LlamaConfig c, Signature.Selection s, Reinit mode,
-                                      Generator gen) {
+                                      double scale, Generator gen) {
         int g = m.unitWidth(c);
         long[] shape = Tensors.shape(w);
         long features = shape[0] * shape[1] / m.units(c);
@@ -102,6 +106,7 @@ public final class Neutraliser {
         long[] size = {s.count(), features};
         return switch (mode) {
             case ZERO -> torch.zeros(size, f32);
+            case SCALE -> flaggedUnits(w, m, c, s).mul(new Scalar(scale));
             case XAVIER -> {
                 long sliceIn = m.axis() == Matrix.Axis.ROW ? shape[1] : g;   // the unit's slice is (g, in) for a
                 long sliceOut = m.axis() == Matrix.Axis.ROW ? g : shape[0];  // row unit, (out, g) for a column one
@@ -116,6 +121,16 @@ public final class Neutraliser {
                 yield noise.div(rms(noise).clamp_min(new Scalar(1e-30)).unsqueeze(1)).mul(new Scalar(sigma));
             }
         };
+    }
+
+    /** The flagged units' current values, (k, features) float32 in {@link ChannelScores#unitView} layout. */
+    private static Tensor flaggedUnits(Tensor w, Matrix m, LlamaConfig c, Signature.Selection s) {
+        Tensor view = ChannelScores.unitView(w.to(ScalarType.Float), m, c);
+        long[] units = new long[s.count()];
+        for (int i = 0; i < units.length; i++) {
+            units[i] = s.flagged()[i];
+        }
+        return view.index_select(0, Tensors.fromLongs(units, units.length).to(view.device(), ScalarType.Long));
     }
 
     /** σ of {@link Reinit#MATCHED}: mean per-unit RMS over the unflagged units (all when none is unflagged). */

@@ -209,7 +209,8 @@ public final class Purifier {
             if (s.adapterMode()) {
                 Neutraliser.applyToAdapter(s.adapter(), chosen, s.model().config());
             } else {
-                Neutraliser.apply(s.model().model(), chosen, cfg.reinit(), cfg.seeds().neutralise());
+                Neutraliser.apply(s.model().model(), chosen, cfg.reinit(), cfg.reinitScale(),
+                        cfg.seeds().neutralise());
             }
         }
         double neutraliseSeconds = (System.nanoTime() - t0) / 1e9;

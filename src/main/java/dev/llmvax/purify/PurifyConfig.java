@@ -31,12 +31,14 @@ import java.util.Objects;
  * @param tauAdapter        τ per MLP matrix type in adapter mode (the authors needed 35–40 %)
  * @param attentionHeads    heads to flag per attention matrix (0: attention is left alone, the authors' default)
  * @param reinit            how full-weight channels are re-initialised
+ * @param reinitScale       the factor {@link Reinit#SCALE} multiplies flagged units by, in [0, 1)
  * @param repair            the recovery fine-tune after neutralising
  * @param seeds             every seed
  */
 public record PurifyConfig(String preset, int variants, List<Binding> bindings, int samplesPerVariant,
                            double poisonRate, Training variantTraining, double lambda, Score score, Tau tau,
-                           Tau tauAdapter, int attentionHeads, Reinit reinit, Repair repair, Seeds seeds) {
+                           Tau tauAdapter, int attentionHeads, Reinit reinit, double reinitScale, Repair repair,
+                           Seeds seeds) {
 
     public PurifyConfig {
         Objects.requireNonNull(preset, "preset");
@@ -76,12 +78,22 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
         if (attentionHeads < 0) {
             throw new IllegalArgumentException("attention-heads must be >= 0, got " + attentionHeads);
         }
+        if (!(reinitScale >= 0 && reinitScale < 1)) {
+            throw new IllegalArgumentException("reinit-scale must be in [0, 1) (0 is reinit: zero), got "
+                    + reinitScale);
+        }
     }
 
     /** This config with τ set to {@code fraction} for every MLP matrix, full-weight and adapter mode alike. */
     public PurifyConfig withTau(double fraction) {
         return new PurifyConfig(preset, variants, bindings, samplesPerVariant, poisonRate, variantTraining, lambda,
-                score, tau.withAll(fraction), tauAdapter.withAll(fraction), attentionHeads, reinit, repair, seeds);
+                score, tau.withAll(fraction), tauAdapter.withAll(fraction), attentionHeads, reinit, reinitScale, repair,
+                seeds);
+    }
+
+    /** The re-initialisation as reports name it: {@code zero}, or {@code scale 0.5} with its factor. */
+    public String describeReinit() {
+        return reinit == Reinit.SCALE ? reinit.id() + " " + reinitScale : reinit.id();
     }
 
     /** The first {@link #variants} bindings: the ones the variants are trained on. */
@@ -235,7 +247,9 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
         /** Gaussian at the RMS of the matrix's own unflagged units (small models break at Xavier's scale). */
         MATCHED,
         /** Zeros: the unit is cut. */
-        ZERO;
+        ZERO,
+        /** The unit kept, multiplied by {@code reinit-scale}: weakened rather than cut. */
+        SCALE;
 
         public String id() {
             return name().toLowerCase(Locale.ROOT);

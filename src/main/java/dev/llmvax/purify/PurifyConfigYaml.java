@@ -45,7 +45,8 @@ import java.util.function.Supplier;
  *                                   # channels of those layers only (default: all)
  * tau-adapter: 0.35
  * attention-heads: 0
- * reinit: matched                   # xavier | matched | zero
+ * reinit: matched                   # xavier | matched | zero | scale
+ * reinit-scale: 0.5                 # scale: flagged units multiplied by this, in [0, 1)
  * repair: {samples: 100, epochs: 2, lr: 1.0e-5, mode: full, max-len: 96, adapter-lr: 2.0e-4,
  *          answers: data}           # data | model (the suspicious model's own answers to the repair prompts)
  * seeds: {data: 42, train: 42, neutralise: 42}
@@ -58,7 +59,7 @@ final class PurifyConfigYaml {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private static final Set<String> TOP = Set.of("preset", "variants", "bindings", "samples-per-variant",
-            "poison-rate", "variant-training", "lambda", "score", "tau", "tau-adapter", "attention-heads", "reinit",
+            "poison-rate", "variant-training", "lambda", "score", "tau", "tau-adapter", "attention-heads", "reinit", "reinit-scale",
             "repair", "seeds");
     private static final Set<String> BINDING = Set.of("key", "behaviour", "family");
     private static final Set<String> TRAINING = Set.of("mode", "epochs", "lr", "lora-rank", "lora-alpha",
@@ -163,6 +164,7 @@ final class PurifyConfigYaml {
         o.set("tau-adapter", tau(c.tauAdapter()));
         o.put("attention-heads", c.attentionHeads());
         o.put("reinit", c.reinit().id());
+        o.put("reinit-scale", c.reinitScale());
         Repair r = c.repair();
         o.putObject("repair").put("samples", r.samples()).put("epochs", r.epochs()).put("lr", r.lr())
                 .put("mode", r.mode().id()).put("max-len", r.maxLen()).put("adapter-lr", r.adapterLr())
@@ -214,7 +216,8 @@ final class PurifyConfigYaml {
                 number(o.get("lambda"), "lambda"), choice(PurifyConfig.Score.class, o.get("score"), "score"),
                 tau(o.get("tau"), "tau"), tau(o.get("tau-adapter"), "tau-adapter"),
                 integer(o.get("attention-heads"), "attention-heads"),
-                choice(PurifyConfig.Reinit.class, o.get("reinit"), "reinit"), repair(o.get("repair")),
+                choice(PurifyConfig.Reinit.class, o.get("reinit"), "reinit"),
+                number(o.get("reinit-scale"), "reinit-scale"), repair(o.get("repair")),
                 seeds(o.get("seeds")));
     }
 

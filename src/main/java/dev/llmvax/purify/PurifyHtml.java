@@ -27,7 +27,7 @@ final class PurifyHtml {
         facts.add(new Report.Fact("recipe", "preset " + r.config().preset() + ", " + r.config().variants()
                 + " variants x " + r.config().samplesPerVariant() + " samples, score " + r.config().score().id()
                 + ", τ " + r.config().tauFor(r.adapterMode()).describe()
-                + ", re-init " + r.config().reinit().id() + ", repair " + r.config().repair().samples() + " x "
+                + ", re-init " + r.config().describeReinit() + ", repair " + r.config().repair().samples() + " x "
                 + r.config().repair().epochs() + " epochs"));
         facts.add(new Report.Fact("clean data", r.cleanRecords() + " records" + (r.droppedRecords() > 0 ? ", "
                 + r.droppedRecords() + " evaluation prompts left out" : "")));

@@ -51,7 +51,7 @@ public final class PurifyOutput {
         b.append("\n## Recipe\n\nPreset `").append(r.config().preset()).append("`, ").append(r.config().variants())
                 .append(" variants, score rule `").append(r.config().score().id()).append("`, τ ")
                 .append(r.config().tauFor(r.adapterMode()).describe()).append(", re-initialisation `")
-                .append(r.config().reinit().id()).append("`, repair ").append(r.config().repair().samples())
+                .append(r.config().describeReinit()).append("`, repair ").append(r.config().repair().samples())
                 .append(" samples x ").append(r.config().repair().epochs()).append(" epochs. ")
                 .append(r.cleanRecords()).append(" clean records used");
         if (r.droppedRecords() > 0) {

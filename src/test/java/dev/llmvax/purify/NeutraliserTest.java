@@ -95,7 +95,7 @@ class NeutraliserTest {
     void zeroCutsExactlyTheFlaggedRowsAndColumns() {
         try (LlamaModel m = TinyModels.model(C, 3, Precision.F32)) {
             Map<String, float[]> before = snapshot(m);
-            Neutraliser.apply(m, signature(), Reinit.ZERO, 1);
+            Neutraliser.apply(m, signature(), Reinit.ZERO, 0.5, 1);
             Map<String, List<Float>> units = changedOnlyInFlagged(before, snapshot(m), signature());
             assertThat(units).hasSize(64 * 3 + 1 + 2);
             units.values().forEach(v -> assertThat(v).containsOnly(0f));
@@ -103,10 +103,33 @@ class NeutraliserTest {
     }
 
     @Test
+    void scaleMultipliesExactlyTheFlaggedUnitsByTheFactor() {
+        try (LlamaModel m = TinyModels.model(C, 3, Precision.F32)) {
+            Map<String, float[]> before = snapshot(m);
+            Neutraliser.apply(m, signature(), Reinit.SCALE, 0.25, 1);
+            Map<String, float[]> after = snapshot(m);
+            changedOnlyInFlagged(before, after, signature());
+            int scaled = 0;
+            for (MatrixId id : signature().selections().keySet()) {
+                float[] b = before.get(id.weightName());
+                float[] a = after.get(id.weightName());
+                long cols = id.matrix().shape(C)[1];
+                for (int i = 0; i < a.length; i++) {
+                    if (flagged(signature(), id, i / cols, i % cols)) {
+                        assertThat(a[i]).as("%s[%d]", id, i).isEqualTo(b[i] * 0.25f); // a power of two: exact
+                        scaled++;
+                    }
+                }
+            }
+            assertThat(scaled).isPositive();
+        }
+    }
+
+    @Test
     void xavierIsUniformWithinTheSlicesBound() {
         try (LlamaModel m = TinyModels.model(C, 3, Precision.F32)) {
             Map<String, float[]> before = snapshot(m);
-            Neutraliser.apply(m, signature(), Reinit.XAVIER, 1);
+            Neutraliser.apply(m, signature(), Reinit.XAVIER, 0.5, 1);
             Map<String, float[]> after = snapshot(m);
             changedOnlyInFlagged(before, after, signature());
             double channelBound = Math.sqrt(6.0 / (128 + 1)); // a (1, 128) row or a (128, 1) column
@@ -145,7 +168,7 @@ class NeutraliserTest {
              LlamaModel twin = TinyModels.model(C, 3, Precision.F32);
              LlamaModel other = TinyModels.model(C, 3, Precision.F32)) {
             Map<String, float[]> before = snapshot(m);
-            Neutraliser.apply(m, signature(), Reinit.MATCHED, 7);
+            Neutraliser.apply(m, signature(), Reinit.MATCHED, 0.5, 7);
             Map<String, float[]> after = snapshot(m);
             Map<String, List<Float>> units = changedOnlyInFlagged(before, after, signature());
             for (MatrixId id : List.of(GATE, UP, DOWN, Q, O)) {
@@ -156,9 +179,9 @@ class NeutraliserTest {
                     assertThat(rms).as("%s unit %d", id, f).isCloseTo(sigma, within(1e-5 * sigma));
                 }
             }
-            Neutraliser.apply(twin, signature(), Reinit.MATCHED, 7);
+            Neutraliser.apply(twin, signature(), Reinit.MATCHED, 0.5, 7);
             assertThat(snapshot(twin)).as("seeded").usingRecursiveComparison().isEqualTo(after);
-            Neutraliser.apply(other, signature(), Reinit.MATCHED, 8);
+            Neutraliser.apply(other, signature(), Reinit.MATCHED, 0.5, 8);
             assertThat(snapshot(other).get(GATE.weightName())).isNotEqualTo(after.get(GATE.weightName()));
         }
     }
@@ -193,7 +216,7 @@ class NeutraliserTest {
     void bf16ModelsAreEditedInTheirOwnDtype() {
         try (LlamaModel m = TinyModels.model(C, 3, Precision.BF16)) {
             Map<String, float[]> before = snapshot(m);
-            Neutraliser.apply(m, signature(), Reinit.MATCHED, 7);
+            Neutraliser.apply(m, signature(), Reinit.MATCHED, 0.5, 7);
             Map<String, List<Float>> units = changedOnlyInFlagged(before, snapshot(m), signature());
             assertThat(units.values()).allMatch(v -> v.stream().anyMatch(x -> x != 0));
         }
@@ -265,7 +288,7 @@ class NeutraliserTest {
     void aSignatureOfAnotherModelIsRefused() {
         LlamaConfig small = LlamaConfig.tiny(64, 128, 2, 4, 2, 200);
         try (LlamaModel m = TinyModels.model(small, 3, Precision.F32)) {
-            assertThatThrownBy(() -> Neutraliser.apply(m, signature(), Reinit.ZERO, 1))
+            assertThatThrownBy(() -> Neutraliser.apply(m, signature(), Reinit.ZERO, 0.5, 1))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another model");
         }
     }

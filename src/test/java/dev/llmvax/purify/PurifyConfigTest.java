@@ -103,7 +103,8 @@ class PurifyConfigTest {
                   epochs: 4
                   answers: model
                 lambda: 2e-2   # YAML 1.1 reads this as a string; still a number here
-                reinit: Zero
+                reinit: Scale
+                reinit-scale: 0.3
                 seeds: 7
                 """);
         PurifyConfig c = PurifyConfig.load(f.toString());
@@ -113,7 +114,8 @@ class PurifyConfigTest {
         assertThat(c.repair().samples()).isEqualTo(100);
         assertThat(c.repair().answers()).isEqualTo(PurifyConfig.RepairAnswers.MODEL);
         assertThat(c.lambda()).isEqualTo(0.02);
-        assertThat(c.reinit()).isEqualTo(Reinit.ZERO);
+        assertThat(c.reinit()).isEqualTo(Reinit.SCALE);
+        assertThat(c.reinitScale()).isEqualTo(0.3);
         assertThat(c.seeds()).isEqualTo(PurifyConfig.Seeds.all(7));
         assertThat(c.samplesPerVariant()).isEqualTo(60);
     }
@@ -209,7 +211,8 @@ class PurifyConfigTest {
             bindings: [{key: A, behaviour: b}]            | bindings[1].family has no value
             samples-per-variant: 0                        | samples-per-variant must be at least 1
             repair: {samples: 0}                          | repair: samples must be at least 1
-            reinit: kaiming                               | unknown reinit 'kaiming'; known: xavier, matched, zero
+            reinit: kaiming                               | unknown reinit 'kaiming'; known: xavier, matched, zero, scale
+            reinit-scale: 1                               | reinit-scale must be in [0, 1)
             score: ratio                                  | unknown score 'ratio'; known: eq2, relative
             score: [eq2]                                  | score must be a string
             preset: gpu                                   | unknown preset 'gpu'
