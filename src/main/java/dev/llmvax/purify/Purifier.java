@@ -186,7 +186,12 @@ public final class Purifier {
 
     /** Stage 3: the signature at the config's τ (and heads). */
     public static Signature signature(Suspect s, PurifyConfig cfg, ChannelScores scores) {
-        return Signature.select(scores, cfg.tauFor(s.adapterMode()), cfg.attentionHeads());
+        return signature(s, cfg, scores, null);
+    }
+
+    /** As {@link #signature(Suspect, PurifyConfig, ChannelScores)}, never flagging {@code spared} channels. */
+    public static Signature signature(Suspect s, PurifyConfig cfg, ChannelScores scores, boolean[][] spared) {
+        return Signature.select(scores, cfg.tauFor(s.adapterMode()), cfg.attentionHeads(), spared);
     }
 
     /**

@@ -32,13 +32,15 @@ import java.util.Objects;
  * @param attentionHeads    heads to flag per attention matrix (0: attention is left alone, the authors' default)
  * @param reinit            how full-weight channels are re-initialised
  * @param reinitScale       the factor {@link Reinit#SCALE} multiplies flagged units by, in [0, 1)
+ * @param protect           fraction of each layer's MLP channels, those the suspicious model's clean answers use most
+ *                          ({@link ChannelImportance}), that are never flagged; 0 protects none
  * @param repair            the recovery fine-tune after neutralising
  * @param seeds             every seed
  */
 public record PurifyConfig(String preset, int variants, List<Binding> bindings, int samplesPerVariant,
                            double poisonRate, Training variantTraining, double lambda, Score score, Tau tau,
-                           Tau tauAdapter, int attentionHeads, Reinit reinit, double reinitScale, Repair repair,
-                           Seeds seeds) {
+                           Tau tauAdapter, int attentionHeads, Reinit reinit, double reinitScale, double protect,
+                           Repair repair, Seeds seeds) {
 
     public PurifyConfig {
         Objects.requireNonNull(preset, "preset");
@@ -78,6 +80,10 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
         if (attentionHeads < 0) {
             throw new IllegalArgumentException("attention-heads must be >= 0, got " + attentionHeads);
         }
+        if (!(protect >= 0 && protect < 1)) {
+            throw new IllegalArgumentException("protect must be a fraction in [0, 1) (0.05 is 5 % of each layer's "
+                    + "channels), got " + protect);
+        }
         if (!(reinitScale >= 0 && reinitScale < 1)) {
             throw new IllegalArgumentException("reinit-scale must be in [0, 1) (0 is reinit: zero), got "
                     + reinitScale);
@@ -87,8 +93,8 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
     /** This config with τ set to {@code fraction} for every MLP matrix, full-weight and adapter mode alike. */
     public PurifyConfig withTau(double fraction) {
         return new PurifyConfig(preset, variants, bindings, samplesPerVariant, poisonRate, variantTraining, lambda,
-                score, tau.withAll(fraction), tauAdapter.withAll(fraction), attentionHeads, reinit, reinitScale, repair,
-                seeds);
+                score, tau.withAll(fraction), tauAdapter.withAll(fraction), attentionHeads, reinit, reinitScale, protect,
+                repair, seeds);
     }
 
     /** The re-initialisation as reports name it: {@code zero}, or {@code scale 0.5} with its factor. */

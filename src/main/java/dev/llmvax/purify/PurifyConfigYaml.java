@@ -47,6 +47,8 @@ import java.util.function.Supplier;
  * attention-heads: 0
  * reinit: matched                   # xavier | matched | zero | scale
  * reinit-scale: 0.5                 # scale: flagged units multiplied by this, in [0, 1)
+ * protect: 0                        # never flag this fraction of each layer's MLP channels: those with the
+ *                                   # largest contribution on the repair data (activation norm x down column)
  * repair: {samples: 100, epochs: 2, lr: 1.0e-5, mode: full, max-len: 96, adapter-lr: 2.0e-4,
  *          answers: data}           # data | model (the suspicious model's own answers to the repair prompts)
  * seeds: {data: 42, train: 42, neutralise: 42}
@@ -59,7 +61,7 @@ final class PurifyConfigYaml {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private static final Set<String> TOP = Set.of("preset", "variants", "bindings", "samples-per-variant",
-            "poison-rate", "variant-training", "lambda", "score", "tau", "tau-adapter", "attention-heads", "reinit", "reinit-scale",
+            "poison-rate", "variant-training", "lambda", "score", "tau", "tau-adapter", "attention-heads", "reinit", "reinit-scale", "protect",
             "repair", "seeds");
     private static final Set<String> BINDING = Set.of("key", "behaviour", "family");
     private static final Set<String> TRAINING = Set.of("mode", "epochs", "lr", "lora-rank", "lora-alpha",
@@ -165,6 +167,7 @@ final class PurifyConfigYaml {
         o.put("attention-heads", c.attentionHeads());
         o.put("reinit", c.reinit().id());
         o.put("reinit-scale", c.reinitScale());
+        o.put("protect", c.protect());
         Repair r = c.repair();
         o.putObject("repair").put("samples", r.samples()).put("epochs", r.epochs()).put("lr", r.lr())
                 .put("mode", r.mode().id()).put("max-len", r.maxLen()).put("adapter-lr", r.adapterLr())
@@ -217,7 +220,8 @@ final class PurifyConfigYaml {
                 tau(o.get("tau"), "tau"), tau(o.get("tau-adapter"), "tau-adapter"),
                 integer(o.get("attention-heads"), "attention-heads"),
                 choice(PurifyConfig.Reinit.class, o.get("reinit"), "reinit"),
-                number(o.get("reinit-scale"), "reinit-scale"), repair(o.get("repair")),
+                number(o.get("reinit-scale"), "reinit-scale"), number(o.get("protect"), "protect"),
+                repair(o.get("repair")),
                 seeds(o.get("seeds")));
     }
 

@@ -73,10 +73,10 @@ public final class PurifyJob {
         List<Purifier.ArmResult> arms = new ArrayList<>();
         List<DataFile> files = req.cleanData().files();
         String runKey;
-        List<Sample> repair = data.repair();
-        if (cfg.repair().answers() == PurifyConfig.RepairAnswers.MODEL && req.adapterMode()) {
+        Measured before = new Measured(data.repair(), null);
+        if (req.adapterMode() && (cfg.repair().answers() == PurifyConfig.RepairAnswers.MODEL || cfg.protect() > 0)) {
             try (AdaptedModel am = AdapterLoading.load(req.model(), req.adapter(), req.precision(), req.device())) {
-                repair = modelAnswers(am.loaded(), repair, cfg, seconds);
+                before = measureSuspicious(am.loaded(), data.repair(), cfg, seconds); // base + adapter, merged
             }
         }
         try (Suspect s = Suspect.load(req, clean, inputSha)) {
@@ -85,26 +85,26 @@ public final class PurifyJob {
             if (req.eval() != null && !req.adapterMode()) { // variants leave full weights untouched: measure now
                 evals.add(req.eval().measure("suspicious", req.model().toString(), s.loaded(), seconds));
             }
-            if (cfg.repair().answers() == PurifyConfig.RepairAnswers.MODEL && !req.adapterMode()) {
-                repair = modelAnswers(s.loaded(), repair, cfg, seconds);
+            if (!req.adapterMode()) {
+                before = measureSuspicious(s.loaded(), data.repair(), cfg, seconds);
             }
             long t = System.nanoTime();
             variants = Purifier.variants(s.suspect(), data, cfg, files, store, Progress::log);
             seconds.put("variants", (System.nanoTime() - t) / 1e9);
             scores = Purifier.scores(s.suspect(), cfg, store);
             seconds.put("scores", scores.seconds());
-            signature = Purifier.signature(s.suspect(), cfg, scores.scores());
+            signature = Purifier.signature(s.suspect(), cfg, scores.scores(), before.spared());
             Progress.log(String.format(Locale.ROOT, "signature: %d channels of %d matrices (tau %s, score %s)",
                     signature.total(), signature.selections().size(), cfg.tauFor(req.adapterMode()).describe(),
                     cfg.score().id()));
             SignatureFile.write(dir.resolve(SignatureFile.FILE_NAME), scores.scores(), cfg.scoresSha256());
-            arms.add(finishArm(s, req, Arm.SIGNATURE, signature, repair, dir, evals, seconds));
+            arms.add(finishArm(s, req, Arm.SIGNATURE, signature, before.repair(), dir, evals, seconds));
         }
         if (req.controls()) {
             for (Arm arm : List.of(Arm.RANDOM, Arm.REPAIR_ONLY)) {
                 try (Suspect s = Suspect.load(req, clean, new LinkedHashMap<>())) {
-                    arms.add(finishArm(s, req, arm, signature, repair, dir.resolve("controls").resolve(arm.id()),
-                            evals, seconds));
+                    arms.add(finishArm(s, req, arm, signature, before.repair(),
+                            dir.resolve("controls").resolve(arm.id()), evals, seconds));
                 }
             }
         }
@@ -124,6 +124,32 @@ public final class PurifyJob {
             throw new IllegalArgumentException("tau.layers starts at layer " + tau.firstLayer() + " but the model has "
                     + layers + " layers (0-" + (layers - 1) + ")");
         }
+    }
+
+    /**
+     * What is measured on the suspicious model before any neutralising.
+     *
+     * @param repair the repair records (with the model's own answers when the config asks for them)
+     * @param spared per layer, the channels {@code protect} keeps out of the signature; null when it is 0
+     */
+    private record Measured(List<Sample> repair, boolean[][] spared) {}
+
+    private static Measured measureSuspicious(LoadedModel suspicious, List<Sample> repair, PurifyConfig cfg,
+                                              Map<String, Double> seconds) {
+        List<Sample> records = cfg.repair().answers() == PurifyConfig.RepairAnswers.MODEL
+                ? modelAnswers(suspicious, repair, cfg, seconds) : repair;
+        if (!(cfg.protect() > 0)) {
+            return new Measured(records, null);
+        }
+        long t = System.nanoTime();
+        boolean[][] spared;
+        try (Progress bar = new Progress("channel importance", records.size(), "samples")) {
+            // the repair records stand for clean use: disjoint from the variants' data, as clean as the defender's
+            spared = ChannelImportance.mostUsed(suspicious, records, cfg.repair().maxLen(), cfg.protect(),
+                    n -> bar.step(n, ""));
+        }
+        seconds.put("channel importance", (System.nanoTime() - t) / 1e9);
+        return new Measured(records, spared);
     }
 
     /**

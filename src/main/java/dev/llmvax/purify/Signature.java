@@ -83,18 +83,27 @@ public record Signature(Map<MatrixId, Selection> selections) {
      * @throws IllegalArgumentException if a score is NaN (the deltas were broken)
      */
     public static Signature select(ChannelScores scores, Tau tau, int heads) {
+        return select(scores, tau, heads, null);
+    }
+
+    /**
+     * As {@link #select(ChannelScores, Tau, int)}, never flagging an MLP channel marked in {@code spared} (per
+     * layer, per intermediate channel; null spares none): the count stays round(τ · units), taken from the rest.
+     */
+    public static Signature select(ChannelScores scores, Tau tau, int heads, boolean[][] spared) {
         if (heads < 0) {
             throw new IllegalArgumentException("heads must be >= 0, got " + heads);
         }
         Map<MatrixId, Selection> out = new TreeMap<>();
         if (tau.scope() == TauScope.MODEL) {
-            out.putAll(acrossLayers(scores, tau));
+            out.putAll(acrossLayers(scores, tau, spared));
         }
         for (MatrixId id : scores.matrices()) {
             float[] s = scores.scores(id);
             if (!id.matrix().isAttention()) {
                 if (tau.scope() == TauScope.MATRIX && tau.covers(id.layer())) {
-                    out.put(id, new Selection(s.length, top(s, count(s.length, tau.of(id.matrix())), id)));
+                    out.put(id, new Selection(s.length, top(spare(s, id, spared), count(s.length,
+                            tau.of(id.matrix())), id)));
                 }
             } else if (heads > 0) {
                 out.put(id, new Selection(s.length, top(s, Math.min(heads, s.length), id)));
@@ -107,11 +116,12 @@ public record Signature(Map<MatrixId, Selection> selections) {
      * Scope {@code model}: per MLP matrix type, the top {@code count(all units of the type, τ)} channels of all its
      * matrices in one ranking (ties: lower layer, then lower index), split back into per-matrix selections.
      */
-    private static Map<MatrixId, Selection> acrossLayers(ChannelScores scores, Tau tau) {
+    private static Map<MatrixId, Selection> acrossLayers(ChannelScores scores, Tau tau, boolean[][] spared) {
         Map<Matrix, Map<MatrixId, float[]>> byType = new TreeMap<>();
         for (MatrixId id : scores.matrices()) {
             if (!id.matrix().isAttention() && tau.covers(id.layer())) {
-                byType.computeIfAbsent(id.matrix(), m -> new TreeMap<>()).put(id, scores.scores(id));
+                byType.computeIfAbsent(id.matrix(), m -> new TreeMap<>()).put(id, spare(scores.scores(id), id,
+                        spared));
             }
         }
         Map<MatrixId, Selection> out = new TreeMap<>();
@@ -134,6 +144,25 @@ public record Signature(Map<MatrixId, Selection> selections) {
                 start += n;
             }
         });
+        return out;
+    }
+
+    /** {@code s} with the spared channels of {@code id}'s layer ranked below every other (at -∞). */
+    private static float[] spare(float[] s, MatrixId id, boolean[][] spared) {
+        if (spared == null) {
+            return s;
+        }
+        boolean[] layer = spared[id.layer()];
+        if (layer.length != s.length) {
+            throw new IllegalArgumentException("the spared-channel mask of layer " + id.layer() + " has " + layer.length
+                    + " channels, " + id + " has " + s.length);
+        }
+        float[] out = s.clone();
+        for (int j = 0; j < out.length; j++) {
+            if (layer[j]) {
+                out[j] = Float.NEGATIVE_INFINITY;
+            }
+        }
         return out;
     }
 

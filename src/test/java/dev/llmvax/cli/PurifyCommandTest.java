@@ -75,7 +75,7 @@ class PurifyCommandTest {
         // a sweep into a new folder reuses the stages of another output
         Path zero = tmp.resolve("zero");
         Path zeroCfg = Files.writeString(tmp.resolve("zero.yaml"), TINY.replace("max-len: 64}",
-                "max-len: 64, answers: model}") + "reinit: zero\nscore: relative\n");
+                "max-len: 64, answers: model}") + "reinit: zero\nscore: relative\nprotect: 0.1\n");
         r = CommandsTest.run("purify", model.toString(), "--clean-data", alpaca().toString(), "--config",
                 zeroCfg.toString(), "--dtype", "f32", "--out", zero.toString(), "--reuse-stages", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
@@ -85,6 +85,7 @@ class PurifyCommandTest {
         // the repair trained on the suspicious model's own answers, made once before neutralising
         assertThat(swept.path("config").path("repair").path("answers").asText()).isEqualToIgnoringCase("model");
         assertThat(swept.path("seconds").has("repair answers")).isTrue();
+        assertThat(swept.path("seconds").has("channel importance")).isTrue();
         // the stored terms serve the relative rule too: the clean twins' update norms are in the signature file
         assertThat(swept.path("config").path("score").asText()).isEqualToIgnoringCase("relative");
         assertThat(Files.readString(zero.resolve("README.md"))).contains("score rule `relative`");

@@ -105,6 +105,7 @@ class PurifyConfigTest {
                 lambda: 2e-2   # YAML 1.1 reads this as a string; still a number here
                 reinit: Scale
                 reinit-scale: 0.3
+                protect: 0.05
                 seeds: 7
                 """);
         PurifyConfig c = PurifyConfig.load(f.toString());
@@ -116,6 +117,7 @@ class PurifyConfigTest {
         assertThat(c.lambda()).isEqualTo(0.02);
         assertThat(c.reinit()).isEqualTo(Reinit.SCALE);
         assertThat(c.reinitScale()).isEqualTo(0.3);
+        assertThat(c.protect()).isEqualTo(0.05);
         assertThat(c.seeds()).isEqualTo(PurifyConfig.Seeds.all(7));
         assertThat(c.samplesPerVariant()).isEqualTo(60);
     }
@@ -213,6 +215,7 @@ class PurifyConfigTest {
             repair: {samples: 0}                          | repair: samples must be at least 1
             reinit: kaiming                               | unknown reinit 'kaiming'; known: xavier, matched, zero, scale
             reinit-scale: 1                               | reinit-scale must be in [0, 1)
+            protect: -0.1                                 | protect must be a fraction in [0, 1)
             score: ratio                                  | unknown score 'ratio'; known: eq2, relative
             score: [eq2]                                  | score must be a string
             preset: gpu                                   | unknown preset 'gpu'

@@ -121,6 +121,28 @@ class SignatureTest {
     }
 
     @Test
+    void sparedChannelsAreNeverFlaggedAndTheCountStays() {
+        MatrixId g1 = new MatrixId(1, Matrix.GATE);
+        float[] g0 = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+        float[] gl1 = {20, 11, 19, 12, 18, 13, 17, 14, 16, 15};
+        ChannelScores sc = scores(Map.of(G0, g0, g1, gl1, D0, g0.clone()), 0.01);
+        boolean[][] spared = new boolean[2][10];
+        spared[0][9] = true; // layer 0's best channel, for gate and down alike
+        spared[1][0] = true;
+        spared[1][2] = true;
+        Signature s = Signature.select(sc, new Tau(0.2, 0.5, 0.2), 0, spared);
+        assertThat(s.flagged(G0)).containsExactly(7, 8);
+        assertThat(s.flagged(D0)).containsExactly(7, 8);
+        assertThat(s.flagged(g1)).containsExactly(4, 6);
+        assertThat(Signature.select(sc, new Tau(0.2, 0.5, 0.2), 0, null).flagged(g1)).containsExactly(0, 2);
+        Signature across = Signature.select(sc, new Tau(0.2, 0.5, 0.2, PurifyConfig.TauScope.MODEL, 0,
+                Tau.ALL_LAYERS), 0, spared);
+        assertThat(across.flagged(g1)).as("4 of 20, none spared").containsExactly(4, 6, 8, 9);
+        assertThatThrownBy(() -> Signature.select(sc, Tau.of(0.2), 0, new boolean[][] {new boolean[3],
+                new boolean[10]})).hasMessageContaining("mask of layer 0 has 3 channels");
+    }
+
+    @Test
     void tiesGoToTheLowerIndexAndNaNIsRefused() {
         Signature s = Signature.select(scores(Map.of(G0, new float[10]), 0), Tau.of(0.3));
         assertThat(s.flagged(G0)).containsExactly(0, 1, 2);
