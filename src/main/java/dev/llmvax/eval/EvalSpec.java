@@ -38,4 +38,12 @@ public record EvalSpec(BackdoorTask task, BackdoorAttack attack, String trigger,
             throw new IllegalArgumentException("max new tokens and batch size must be at least 1");
         }
     }
+
+    /** What the report marks in prompts: the attack's trigger words, a trigger given by hand, or nothing. */
+    public List<String> marks() {
+        if (trigger == null) {
+            return List.of();
+        }
+        return attack != null && trigger.equals(attack.trigger()) ? attack.marks() : List.of(trigger);
+    }
 }

