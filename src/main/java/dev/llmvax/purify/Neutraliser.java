@@ -6,6 +6,7 @@ import dev.llmvax.model.LlamaModel;
 import dev.llmvax.model.Tensors;
 import dev.llmvax.purify.PurifyConfig.Reinit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
@@ -126,10 +127,7 @@ public final class Neutraliser {
     /** The flagged units' current values, (k, features) float32 in {@link ChannelScores#unitView} layout. */
     private static Tensor flaggedUnits(Tensor w, Matrix m, LlamaConfig c, Signature.Selection s) {
         Tensor view = ChannelScores.unitView(w.to(ScalarType.Float), m, c);
-        long[] units = new long[s.count()];
-        for (int i = 0; i < units.length; i++) {
-            units[i] = s.flagged()[i];
-        }
+        long[] units = Arrays.stream(s.flagged()).asLongStream().toArray();
         return view.index_select(0, Tensors.fromLongs(units, units.length).to(view.device(), ScalarType.Long));
     }
 

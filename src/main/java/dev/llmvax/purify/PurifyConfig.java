@@ -84,6 +84,13 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
             throw new IllegalArgumentException("protect must be a fraction in [0, 1) (0.05 is 5 % of each layer's "
                     + "channels), got " + protect);
         }
+        for (Tau t : List.of(tau, tauAdapter)) {
+            double most = Math.max(t.gate(), Math.max(t.up(), t.down()));
+            if (protect + most > 1) { // the spared channels would have to be flagged after all
+                throw new IllegalArgumentException("protect " + protect + " leaves too few channels for τ " + most
+                        + ": protect + τ must be at most 1");
+            }
+        }
         if (!(reinitScale >= 0 && reinitScale < 1)) {
             throw new IllegalArgumentException("reinit-scale must be in [0, 1) (0 is reinit: zero), got "
                     + reinitScale);
@@ -93,8 +100,8 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
     /** This config with τ set to {@code fraction} for every MLP matrix, full-weight and adapter mode alike. */
     public PurifyConfig withTau(double fraction) {
         return new PurifyConfig(preset, variants, bindings, samplesPerVariant, poisonRate, variantTraining, lambda,
-                score, tau.withAll(fraction), tauAdapter.withAll(fraction), attentionHeads, reinit, reinitScale, protect,
-                repair, seeds);
+                score, tau.withAll(fraction), tauAdapter.withAll(fraction), attentionHeads, reinit, reinitScale,
+                protect, repair, seeds);
     }
 
     /** The re-initialisation as reports name it: {@code zero}, or {@code scale 0.5} with its factor. */

@@ -216,6 +216,7 @@ class PurifyConfigTest {
             reinit: kaiming                               | unknown reinit 'kaiming'; known: xavier, matched, zero, scale
             reinit-scale: 1                               | reinit-scale must be in [0, 1)
             protect: -0.1                                 | protect must be a fraction in [0, 1)
+            protect: 0.7                                  | protect 0.7 leaves too few channels for τ 0.35
             score: ratio                                  | unknown score 'ratio'; known: eq2, relative
             score: [eq2]                                  | score must be a string
             preset: gpu                                   | unknown preset 'gpu'
