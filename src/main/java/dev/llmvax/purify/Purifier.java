@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 
 /**
  * The purifier's stages (method.md §3) over one suspicious model, each cached in a {@link StageStore} under a
@@ -158,30 +159,63 @@ public final class Purifier {
         String key = scoresKey(s, cfg);
         boolean cached = store.find("scores", key).isPresent();
         long t0 = System.nanoTime();
-        Path dir = store.getOrRun("scores", key, tmp -> {
-            boolean heads = cfg.attentionHeads() > 0;
-            try (ChannelScores.Accumulator acc = ChannelScores.accumulator(UnitStore.memory(DType.BF16))) {
-                for (int i = 0; i < cfg.variants(); i++) {
-                    Path v = store.find(stageName(i), variantKey(s, cfg, i)).orElseThrow(() ->
-                            new IllegalStateException("variant stages must run before the scores"));
-                    LlamaConfig c = s.model().config();
-                    try (PeftAdapter bd = PeftAdapter.read(v.resolve("backdoor"), c);
-                         PeftAdapter clean = PeftAdapter.read(v.resolve("clean"), c);
-                         LoraWeights none = s.adapterMode() ? null
-                                 : new LoraWeights(clean.weights().config(), Map.of());
-                         Deltas bdMinusClean = Deltas.ofAdapters(c, bd.weights(), clean.weights(), heads);
-                         Deltas cleanUpdate = Deltas.ofAdapters(c, clean.weights(),
-                                 s.adapterMode() ? s.adapter() : none, heads)) {
-                        acc.add(bdMinusClean, cleanUpdate);
-                    }
-                }
-                SignatureFile.write(tmp.resolve(SignatureFile.FILE_NAME), acc.finish(cfg.lambda()),
-                        cfg.scoresSha256());
-            }
-        });
+        Path dir = store.getOrRun("scores", key, tmp -> SignatureFile.write(tmp.resolve(SignatureFile.FILE_NAME),
+                accumulate(s, cfg, store, IntStream.range(0, cfg.variants()).boxed().toList()),
+                cfg.scoresSha256()));
         Path file = dir.resolve(SignatureFile.FILE_NAME);
         ChannelScores scores = SignatureFile.read(file).scores().withLambda(cfg.lambda()).withRule(cfg.score());
         return new ScoresResult(scores, file, (System.nanoTime() - t0) / 1e9, cached);
+    }
+
+    /**
+     * Stage 2 again over each half of the variants ({@link SignatureAgreement#halves}), for the agreement check:
+     * stored beside the scores under their key, so a rerun with another τ reads them back.
+     *
+     * @return the two halves' scores under the config's λ and rule; empty with fewer than two variants
+     */
+    public static List<ChannelScores> halfScores(Suspect s, PurifyConfig cfg, StageStore store) throws IOException {
+        if (cfg.variants() < 2) {
+            return List.of();
+        }
+        List<List<Integer>> halves = SignatureAgreement.halves(cfg.variants());
+        Path dir = store.getOrRun("halves", key("halves", scoresKey(s, cfg)), tmp -> {
+            for (int h = 0; h < 2; h++) {
+                SignatureFile.write(tmp.resolve(halfFile(h)), accumulate(s, cfg, store, halves.get(h)),
+                        cfg.scoresSha256());
+            }
+        });
+        List<ChannelScores> out = new ArrayList<>();
+        for (int h = 0; h < 2; h++) {
+            out.add(SignatureFile.read(dir.resolve(halfFile(h))).scores().withLambda(cfg.lambda())
+                    .withRule(cfg.score()));
+        }
+        return out;
+    }
+
+    private static String halfFile(int h) {
+        return "half-" + (char) ('a' + h) + ".safetensors";
+    }
+
+    /** Eq. 1 and Eq. 2 terms over the stored variants {@code indices}, one variant's deltas in memory at a time. */
+    private static ChannelScores accumulate(Suspect s, PurifyConfig cfg, StageStore store, List<Integer> indices)
+            throws IOException {
+        boolean heads = cfg.attentionHeads() > 0;
+        try (ChannelScores.Accumulator acc = ChannelScores.accumulator(UnitStore.memory(DType.BF16))) {
+            for (int i : indices) {
+                Path v = store.find(stageName(i), variantKey(s, cfg, i)).orElseThrow(() ->
+                        new IllegalStateException("variant stages must run before the scores"));
+                LlamaConfig c = s.model().config();
+                try (PeftAdapter bd = PeftAdapter.read(v.resolve("backdoor"), c);
+                     PeftAdapter clean = PeftAdapter.read(v.resolve("clean"), c);
+                     LoraWeights none = s.adapterMode() ? null : new LoraWeights(clean.weights().config(), Map.of());
+                     Deltas bdMinusClean = Deltas.ofAdapters(c, bd.weights(), clean.weights(), heads);
+                     Deltas cleanUpdate = Deltas.ofAdapters(c, clean.weights(),
+                             s.adapterMode() ? s.adapter() : none, heads)) {
+                    acc.add(bdMinusClean, cleanUpdate);
+                }
+            }
+            return acc.finish(cfg.lambda());
+        }
     }
 
     /** Stage 3: the signature at the config's τ (and heads). */
@@ -245,7 +279,8 @@ public final class Purifier {
     }
 
     static String variantKey(Suspect s, PurifyConfig cfg, int variant) {
-        return key("variant", s.runKey(), cfg.scoresSha256(), Integer.toString(variant));
+        // v2: keyed by the variant's own inputs, not all N (VariantData keeps variant i's samples as N grows)
+        return key("variant", "v2", s.runKey(), cfg.variantSha256(variant));
     }
 
     static String scoresKey(Suspect s, PurifyConfig cfg) {

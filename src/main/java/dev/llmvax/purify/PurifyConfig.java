@@ -170,6 +170,11 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
         return Hashing.sha256(PurifyConfigYaml.scoresJson(this).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** SHA-256 of what variant {@code i}'s fine-tunes depend on (not N: raising N keeps the earlier variants). */
+    public String variantSha256(int i) {
+        return Hashing.sha256(PurifyConfigYaml.variantJson(this, i).getBytes(StandardCharsets.UTF_8));
+    }
+
     /** A preset by name ({@link PurifyPresets#NAMES}) or a YAML file's path. */
     public static PurifyConfig load(String presetOrPath) {
         return PurifyPresets.NAMES.contains(presetOrPath.strip().toLowerCase(Locale.ROOT))

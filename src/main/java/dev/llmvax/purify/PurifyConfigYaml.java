@@ -135,6 +135,24 @@ final class PurifyConfigYaml {
         return json(s);
     }
 
+    /**
+     * What variant {@code i}'s two fine-tunes depend on: its binding, index, samples per variant, poison rate,
+     * variant recipe and the data and train seeds. N is left out on purpose: {@link VariantData} gives variant i
+     * the same samples and poison seed whatever N is, so raising N retrains only the new variants.
+     */
+    static String variantJson(PurifyConfig c, int i) {
+        ObjectNode t = toTree(c);
+        ObjectNode s = NODES.objectNode();
+        s.put("index", i);
+        s.set("binding", t.withArray("bindings").get(i));
+        for (String k : List.of("samples-per-variant", "poison-rate", "variant-training")) {
+            s.set(k, t.get(k));
+        }
+        s.put("data-seed", c.seeds().data());
+        s.put("train-seed", c.seeds().train());
+        return json(s);
+    }
+
     private static String json(JsonNode n) {
         try {
             return JSON.writeValueAsString(n);

@@ -31,7 +31,9 @@ final class PurifyHtml {
                 + r.config().repair().epochs() + " epochs"));
         facts.add(new Report.Fact("clean data", r.cleanRecords() + " records" + (r.droppedRecords() > 0 ? ", "
                 + r.droppedRecords() + " evaluation prompts left out" : "")));
-        facts.add(new Report.Fact("signature", r.signature().total() + " channels"));
+        facts.add(new Report.Fact("signature", r.signature().total() + " channels" + (r.agreement() == null ? ""
+                : String.format(Locale.ROOT, "; halves of the variants agree on %.0f %% (chance %.1f %%)",
+                100 * r.agreement().overall(), 100 * r.agreement().chance()))));
         facts.add(new Report.Fact("time", String.format(Locale.ROOT, "%.1f min", r.seconds().getOrDefault("total",
                 0.0) / 60)));
         facts.add(new Report.Fact("llmvax", prov.version() + ", run " + prov.startedAt()));
@@ -63,6 +65,10 @@ final class PurifyHtml {
                 + "matrix gives the same share; the heat map shows where the scores concentrate). Scores: "
                 + "signature.safetensors."));
         blocks.add(new BarChart("Signature channels per layer", "channels", layers, series, Double.NaN));
+        if (r.agreement() != null) {
+            blocks.add(Block.Paragraph.of("Agreement: " + r.agreement().describe() + ". "
+                    + PurifyOutput.AGREEMENT_HINT));
+        }
         if (r.scores() != null && r.selected() != null) {
             blocks.add(heatMap(r.scores(), r.selected()));
         }

@@ -70,6 +70,7 @@ public final class PurifyJob {
         List<Purifier.VariantResult> variants;
         Purifier.ScoresResult scores;
         Signature signature;
+        SignatureAgreement agreement;
         List<Purifier.ArmResult> arms = new ArrayList<>();
         List<DataFile> files = req.cleanData().files();
         String runKey;
@@ -97,6 +98,7 @@ public final class PurifyJob {
             Progress.log(String.format(Locale.ROOT, "signature: %d channels of %d matrices (tau %s, score %s)",
                     signature.total(), signature.selections().size(), cfg.tauFor(req.adapterMode()).describe(),
                     cfg.score().id()));
+            agreement = agreement(s.suspect(), cfg, store, before.spared(), seconds);
             SignatureFile.write(dir.resolve(SignatureFile.FILE_NAME), scores.scores(), cfg.scoresSha256());
             arms.add(finishArm(s, req, Arm.SIGNATURE, signature, before.repair(), dir, evals, seconds));
         }
@@ -115,7 +117,23 @@ public final class PurifyJob {
         }
         seconds.put("total", (System.nanoTime() - t0) / 1e9);
         return new PurifyResult(cfg, req.adapterMode(), clean.size(), dropped, variants, scores.file().toString(),
-                scores.cached(), SignatureCounts.of(signature), arms, evals, seconds, scores.scores(), signature);
+                scores.cached(), SignatureCounts.of(signature), agreement, arms, evals, seconds, scores.scores(),
+                signature);
+    }
+
+    /** The halves' agreement on the signature (null with one variant), logged as it is known. */
+    private static SignatureAgreement agreement(Purifier.Suspect s, PurifyConfig cfg, StageStore store,
+                                                boolean[][] spared, Map<String, Double> seconds) throws IOException {
+        long t = System.nanoTime();
+        List<ChannelScores> halves = Purifier.halfScores(s, cfg, store);
+        if (halves.isEmpty()) {
+            return null;
+        }
+        SignatureAgreement a = SignatureAgreement.of(Purifier.signature(s, cfg, halves.get(0), spared),
+                Purifier.signature(s, cfg, halves.get(1), spared), SignatureAgreement.halves(cfg.variants()));
+        seconds.put("agreement", (System.nanoTime() - t) / 1e9);
+        Progress.log("signature agreement: " + a.describe());
+        return a;
     }
 
     /** A τ layer range that starts past the model's last layer would flag nothing: refused before any training. */

@@ -20,6 +20,11 @@ public final class PurifyOutput {
     public static final String KIND = "llmvax purify";
     public static final int SCHEMA_VERSION = 1;
 
+    /** What the agreement means, for the model card and the report. */
+    static final String AGREEMENT_HINT = "Each half's scores select a signature by the same rule; the lower the "
+            + "share they have in common, the more the signature depends on which variants were drawn, and the "
+            + "less a rerun with other samples would repeat this result (more variants or samples raise it).";
+
     private PurifyOutput() {}
 
     /** {@code purify.json}'s layout. */
@@ -68,6 +73,10 @@ public final class PurifyOutput {
             matrices.forEach(m -> b.append(' ').append(counts.getOrDefault(m, 0)).append(" |"));
             b.append('\n');
         });
+        if (r.agreement() != null) {
+            b.append("\nAgreement between halves of the variants: ").append(r.agreement().describe()).append(". ")
+                    .append(AGREEMENT_HINT).append('\n');
+        }
         b.append("\n## Time per stage\n\n| stage | seconds |\n|---|---|\n");
         r.seconds().forEach((k, v) -> b.append("| ").append(k).append(" | ")
                 .append(String.format(Locale.ROOT, "%.1f", v)).append(" |\n"));

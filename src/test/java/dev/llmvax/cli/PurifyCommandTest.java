@@ -46,7 +46,7 @@ class PurifyCommandTest {
         try (Stream<Path> s = Files.list(out.resolve("stages"))) {
             assertThat(s.map(p -> p.getFileName().toString()))
                     .anyMatch(n -> n.startsWith("variant-1-")).anyMatch(n -> n.startsWith("variant-2-"))
-                    .anyMatch(n -> n.startsWith("scores-"));
+                    .anyMatch(n -> n.startsWith("scores-")).anyMatch(n -> n.startsWith("halves-"));
         }
         JsonNode json = new ObjectMapper().readTree(out.resolve("purify.json").toFile());
         JsonNode result = json.path("result");
@@ -57,7 +57,14 @@ class PurifyCommandTest {
         int flagged = result.path("signature").path("total").asInt();
         assertThat(flagged).isPositive();
         assertThat(json.path("provenance").path("inputsSha256").size()).isGreaterThanOrEqualTo(3);
-        assertThat(Files.readString(out.resolve("README.md"))).contains("# Purified by llmvax", "## Signature");
+        JsonNode agreement = result.path("agreement");
+        assertThat(agreement.path("halfA")).hasSize(1);
+        assertThat(agreement.path("halfB")).hasSize(1);
+        assertThat(agreement.path("overall").asDouble()).isBetween(0.0, 1.0);
+        assertThat(agreement.path("chance").asDouble()).isBetween(0.0, 1.0);
+        assertThat(agreement.path("byType").has("gate")).isTrue();
+        assertThat(Files.readString(out.resolve("README.md"))).contains("# Purified by llmvax", "## Signature",
+                "Agreement between halves of the variants: variants 1 and 2 flag");
         assertThat(Files.readString(out.resolve("report.html"))).contains("Signature channels per layer",
                 "Synthetic variants", "Channel scores (red ticks: signature)");
         assertThat(tmp.resolve(".pure.llmvax-purify")).doesNotExist();
@@ -93,6 +100,18 @@ class PurifyCommandTest {
             assertThat(sf.tensors()).containsKey("model.layers.0.mlp.gate_proj.channel_reference");
             assertThat(sf.metadata()).containsEntry("score", "relative");
         }
+
+        // a third variant trains only itself: variant i keeps its samples and its key as N grows
+        Path three = tmp.resolve("three");
+        r = CommandsTest.run("purify", model.toString(), "--clean-data", alpaca().toString(), "--config",
+                Files.writeString(tmp.resolve("three.yaml"), TINY.replace("variants: 2", "variants: 3")).toString(),
+                "--dtype", "f32", "--out", three.toString(), "--reuse-stages", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode grown = new ObjectMapper().readTree(three.resolve("purify.json").toFile()).path("result");
+        assertThat(grown.path("variants").findValues("cached")).extracting(JsonNode::asBoolean)
+                .containsExactly(true, true, false);
+        assertThat(grown.path("scoresCached").asBoolean()).isFalse();
+        assertThat(grown.path("agreement").path("halfA")).hasSize(2);
     }
 
     @Test

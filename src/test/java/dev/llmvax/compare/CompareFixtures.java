@@ -21,6 +21,7 @@ import dev.llmvax.purify.Purifier;
 import dev.llmvax.purify.PurifyOutput;
 import dev.llmvax.purify.PurifyPresets;
 import dev.llmvax.purify.PurifyResult;
+import dev.llmvax.purify.SignatureAgreement;
 import dev.llmvax.purify.SignatureCounts;
 import dev.llmvax.train.TrainResult;
 import dev.llmvax.util.Provenance;
@@ -90,7 +91,8 @@ public final class CompareFixtures {
         seconds.put("eval purified", 30.0);
         seconds.put("total", 103.0);
         PurifyResult r = new PurifyResult(PurifyPresets.cpu(), false, 100, 0, variants, "signature.safetensors",
-                false, new SignatureCounts(Map.of(0, Map.of("gate", 3)), Map.of("gate", 3), 3), arms, evals,
+                false, new SignatureCounts(Map.of(0, Map.of("gate", 3)), Map.of("gate", 3), 3),
+                new SignatureAgreement(List.of(1, 3), List.of(2), Map.of("gate", 1 / 3.0), 1 / 3.0, 0.01), arms, evals,
                 seconds, null, null);
         PurifyOutput.write(dir, r, provenance("purify"));
         return dir;

@@ -176,6 +176,25 @@ class PurifyConfigTest {
     }
 
     @Test
+    void aVariantsKeyIgnoresNSoRaisingNReusesTheEarlierVariants() {
+        PurifyConfig three = PurifyConfig.load("cpu");
+        PurifyConfig six = PurifyConfig.parse("preset: cpu\nvariants: 6");
+        assertThat(six.activeBindings().subList(0, 3)).isEqualTo(three.activeBindings());
+        for (int i = 0; i < 3; i++) {
+            assertThat(six.variantSha256(i)).as("variant %d", i).isEqualTo(three.variantSha256(i));
+        }
+        assertThat(six.scoresSha256()).as("the scores do depend on N").isNotEqualTo(three.scoresSha256());
+        assertThat(three.variantSha256(1)).isNotEqualTo(three.variantSha256(0));
+        for (String change : List.of("samples-per-variant: 61", "poison-rate: 0.25", "seeds: {data: 43}",
+                "seeds: {train: 43}", "variant-training: {epochs: 4}")) {
+            assertThat(PurifyConfig.parse("preset: cpu\n" + change).variantSha256(0)).as(change)
+                    .isNotEqualTo(three.variantSha256(0));
+        }
+        assertThat(PurifyConfig.parse("preset: cpu\ntau: 0.02\nrepair: {samples: 50}").variantSha256(0))
+                .as("selection and repair settings keep the variants").isEqualTo(three.variantSha256(0));
+    }
+
+    @Test
     void trainConfigsOfVariantsAndRepair() {
         PurifyConfig c = PurifyConfig.load("paper");
         TrainConfig v2 = c.variantTrainConfig(2, null);
