@@ -14,8 +14,13 @@ import java.util.Random;
  * <p>Epoch {@code e}: shuffle all examples with a generator derived from (seed, e); sort each run of
  * {@code bucketBatches * batchSize} shuffled examples by length, longest first; cut the runs into
  * batches; shuffle the order of the batches with the same generator. Every example appears exactly once
- * per epoch, and only the last run's last batch can be short. HF's {@code group_by_length} sampler
- * works the same way, with megabatches of 50.
+ * per epoch. HF's {@code group_by_length} sampler works the same way, with megabatches of 50.
+ *
+ * <p>The last run, when it does not fill whole batches, is cut into {@code ceil(run / batchSize)} batches whose
+ * sizes differ by at most one, not into full batches and a remainder. The remainder would hold the run's
+ * shortest examples, and every batch is one optimiser step whose loss is a mean over its answer tokens: a
+ * remainder of 3 one-word answers (8 tokens) pulled as hard as a full batch of 400 tokens, 50 times the weight
+ * per token, once per epoch (seen as a repair step with loss 12.9 among steps of 2-4; docs/RESULTS.md).
  */
 public final class BatchPlan {
     private final List<Example> examples;
@@ -64,9 +69,11 @@ public final class BatchPlan {
         for (int from = 0; from < perm.length; from += bucket) {
             Integer[] run = Arrays.stream(perm, from, Math.min(perm.length, from + bucket)).boxed().toArray(Integer[]::new);
             Arrays.sort(run, longestFirst);
-            for (int b = 0; b < run.length; b += options.batchSize()) {
-                int end = Math.min(run.length, b + options.batchSize());
-                batches.add(Arrays.stream(run, b, end).mapToInt(Integer::intValue).toArray());
+            int count = Math.ceilDiv(run.length, options.batchSize());
+            for (int b = 0, start = 0; b < count; b++) {
+                int end = (int) ((long) run.length * (b + 1) / count); // sizes differ by at most one
+                batches.add(Arrays.stream(run, start, end).mapToInt(Integer::intValue).toArray());
+                start = end;
             }
         }
         int[] batchOrder = Seeds.permutation(batches.size(), random);

@@ -64,7 +64,8 @@ public final class FineTune {
         BatchPlan plan = new BatchPlan(encoded.examples(), BatchOptions.of(cfg.batchSize(), cfg.seed(), pad));
         long micro = (long) plan.batchesPerEpoch() * cfg.epochs();
         int steps = Math.toIntExact((micro + cfg.gradAccum() - 1) / cfg.gradAccum());
-        StringBuilder id = new StringBuilder("llmvax-finetune-v1\n").append(baseId).append('\n').append(cfg).append('\n');
+        // v2: batches of the last length bucket are cut evenly (BatchPlan), so a v1 checkpoint replays other batches
+        StringBuilder id = new StringBuilder("llmvax-finetune-v2\n").append(baseId).append('\n').append(cfg).append('\n');
         data.files().forEach(f -> id.append(f.sha256()).append('\n'));
         String fingerprint = Hashing.sha256(id.toString().getBytes(StandardCharsets.UTF_8));
         return new Plan(data, encoded, plan, steps, fingerprint);

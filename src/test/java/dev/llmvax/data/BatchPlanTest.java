@@ -37,6 +37,7 @@ class BatchPlanTest {
             assertThat(order).hasSize(13);
             int[] all = order.stream().flatMapToInt(Arrays::stream).sorted().toArray();
             assertThat(all).containsExactly(java.util.stream.IntStream.range(0, 103).toArray());
+            // 103 = 12 x 8 + 7: one short batch of 7 (one run of 103, under 50 batches' worth)
             assertThat(order).filteredOn(b -> b.length != 8).singleElement().satisfies(b -> assertThat(b).hasSize(7));
         }
     }
@@ -68,7 +69,22 @@ class BatchPlanTest {
                 .containsExactly(FROZEN_EPOCH_0.toArray(String[]::new));
     }
 
-    static final List<String> FROZEN_EPOCH_0 = List.of("[8, 7, 4]", "[3]", "[2, 1, 0]", "[9, 6, 5]");
+    // changed on purpose: the last run {9, 6, 5, 3} was cut [9, 6, 5] + [3] before; now two batches of 2
+    static final List<String> FROZEN_EPOCH_0 = List.of("[8, 7, 4]", "[5, 3]", "[2, 1, 0]", "[9, 6]");
+
+    @Test
+    void noTinyRemainderBatchTheLastRunIsCutEvenly() {
+        // 99 examples at batch 8: 13 batches (as before), 8 of 8 and 5 of 7, not 12 of 8 and one of 3
+        BatchPlan plan = new BatchPlan(examples(99, 4), BatchOptions.of(8, 42, 0));
+        List<int[]> order = plan.order(0);
+        assertThat(order).hasSize(13);
+        assertThat(order.stream().mapToInt(b -> b.length).sorted().toArray())
+                .containsExactly(7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 8);
+        // two runs (bucket 2 x 4 = 8): 8 + 5 examples -> 4, 4 and then 3, 2 (not 4, 1)
+        BatchPlan runs = new BatchPlan(examples(13, 5), new BatchOptions(4, 42, 0, 2));
+        assertThat(runs.order(1).stream().mapToInt(b -> b.length).sorted().toArray()).containsExactly(2, 3, 4, 4);
+        assertThat(runs.batchesPerEpoch()).isEqualTo(4);
+    }
 
     @Test
     void lengthBucketingWastesLessThanRandomBatching() {
