@@ -65,7 +65,8 @@ public final class FineTune {
         long micro = (long) plan.batchesPerEpoch() * cfg.epochs();
         int steps = Math.toIntExact((micro + cfg.gradAccum() - 1) / cfg.gradAccum());
         // v2: batches of the last length bucket are cut evenly (BatchPlan), so a v1 checkpoint replays other batches
-        StringBuilder id = new StringBuilder("llmvax-finetune-v2\n").append(baseId).append('\n').append(cfg).append('\n');
+        StringBuilder id = new StringBuilder("llmvax-finetune-v2\n").append(baseId).append('\n').append(cfg)
+                .append('\n');
         data.files().forEach(f -> id.append(f.sha256()).append('\n'));
         String fingerprint = Hashing.sha256(id.toString().getBytes(StandardCharsets.UTF_8));
         return new Plan(data, encoded, plan, steps, fingerprint);
