@@ -126,11 +126,7 @@ final class PurifyConfigYaml {
                 used.add(b);
             }
         });
-        for (String k : List.of("samples-per-variant", "poison-rate", "variant-training")) {
-            s.set(k, t.get(k));
-        }
-        s.put("data-seed", c.seeds().data());
-        s.put("train-seed", c.seeds().train());
+        putVariantRecipe(s, t, c);
         s.put("heads", c.attentionHeads() > 0);
         return json(s);
     }
@@ -145,12 +141,17 @@ final class PurifyConfigYaml {
         ObjectNode s = NODES.objectNode();
         s.put("index", i);
         s.set("binding", t.withArray("bindings").get(i));
+        putVariantRecipe(s, t, c);
+        return json(s);
+    }
+
+    /** The fields every variant's fine-tunes share: samples per variant, poison rate, recipe, data and train seeds. */
+    private static void putVariantRecipe(ObjectNode s, ObjectNode tree, PurifyConfig c) {
         for (String k : List.of("samples-per-variant", "poison-rate", "variant-training")) {
-            s.set(k, t.get(k));
+            s.set(k, tree.get(k));
         }
         s.put("data-seed", c.seeds().data());
         s.put("train-seed", c.seeds().train());
-        return json(s);
     }
 
     private static String json(JsonNode n) {
