@@ -1,10 +1,13 @@
 package dev.llmvax.purify;
 
+import dev.llmvax.io.SafetensorsFile;
+import dev.llmvax.io.TensorInfo;
 import dev.llmvax.lora.LoraMerge;
 import dev.llmvax.lora.LoraWeights;
 import dev.llmvax.model.LlamaConfig;
 import dev.llmvax.model.LlamaModel;
 import dev.llmvax.model.Tensors;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,7 +32,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * them, except the weight views {@link #ofModels} takes, which {@link #close()} frees.
  */
 public final class Deltas implements AutoCloseable {
-    private static final Device CPU = new Device(DeviceType.CPU);
+    // retained: the class may first load inside a caller's PointerScope, whose close must not free it
+    private static final Device CPU = new Device(DeviceType.CPU).retainReference();
 
     private final LlamaConfig config;
     private final List<MatrixId> matrices;
@@ -104,6 +108,37 @@ public final class Deltas implements AutoCloseable {
                 return d;
             }
         }, () -> { });
+    }
+
+    /**
+     * Dense deltas stored in a safetensors file under the matrices' HF names, (out, in), any float dtype (the
+     * gradient estimator's files, {@link GradientDeltas}); read lazily, one matrix at a time. The file stays open
+     * until {@link #close()}.
+     */
+    public static Deltas ofFile(LlamaConfig c, Path file, boolean attention) {
+        SafetensorsFile f = SafetensorsFile.open(file);
+        try {
+            Deltas d = new Deltas(c, attention, id -> {
+                TensorInfo info = f.tensors().get(id.weightName());
+                if (info == null) {
+                    throw new IllegalArgumentException(file + " has no " + id.weightName());
+                }
+                try (Tensor t = Tensors.fromSegment(f.data(id.weightName()), UnitStore.scalarType(info.dtype()),
+                        info.shape())) {
+                    checkShape(t, "stored", id, c);
+                    return t.to(CPU, ScalarType.Float).clone();
+                }
+            }, f::close);
+            for (MatrixId id : d.matrices) { // fail now, not halfway through the scores
+                if (!f.tensors().containsKey(id.weightName())) {
+                    throw new IllegalArgumentException(file + " has no " + id.weightName());
+                }
+            }
+            return d;
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
     }
 
     /**

@@ -95,7 +95,11 @@ public final class Purifier {
     /** Stage 1 for every active binding; cached variants are read back, not retrained. */
     public static List<VariantResult> variants(Suspect s, VariantData data, PurifyConfig cfg, List<DataFile> files,
                                                StageStore store, Consumer<String> log) throws IOException {
-        if (cfg.variantTraining().mode() == TrainMode.FULL) {
+        if (cfg.deltas() == PurifyConfig.DeltaSource.GRADIENT && s.adapterMode()) {
+            throw new IllegalArgumentException("deltas: gradient needs a full-weight suspicious model; an adapter-only "
+                    + "model's variants continue its adapter, so use deltas: trained");
+        }
+        if (cfg.deltas() == PurifyConfig.DeltaSource.TRAINED && cfg.variantTraining().mode() == TrainMode.FULL) {
             // full-weight twins would need a model copy per twin and 2 x N stored models; LoRA twins cost neither
             throw new IllegalArgumentException("variant-training.mode full is not supported; use lora (the authors' "
                     + "recipe)");
@@ -104,9 +108,22 @@ public final class Purifier {
         for (VariantData.Variant v : data.variants()) {
             String key = variantKey(s, cfg, v.index());
             boolean cached = store.find(stageName(v.index()), key).isPresent();
-            Path dir = store.getOrRun(stageName(v.index()), key, tmp -> trainVariant(s, v, cfg, files, tmp, log));
+            Path dir = store.getOrRun(stageName(v.index()), key, tmp -> {
+                if (cfg.deltas() == PurifyConfig.DeltaSource.GRADIENT) {
+                    gradientVariant(s, v, cfg, tmp);
+                } else {
+                    trainVariant(s, v, cfg, files, tmp, log);
+                }
+            });
             VariantResult r = JSON.readValue(dir.resolve("variant.json").toFile(), VariantResult.class);
             out.add(withCached(r, cached));
+            if (cfg.deltas() == PurifyConfig.DeltaSource.GRADIENT) {
+                log.accept(String.format(Locale.ROOT, "variant %d/%d (%s -> \"%s\")%s: gradients at the suspicious "
+                        + "weights, backdoor-mix loss %.3f, clean loss %.3f, %.0f s", v.index() + 1,
+                        data.variants().size(), r.key(), r.behaviour(), cached ? " cached" : "", r.backdoorFirstLoss(),
+                        r.cleanFirstLoss(), r.seconds()));
+                continue;
+            }
             log.accept(String.format(Locale.ROOT, "variant %d/%d (%s -> \"%s\")%s: backdoor loss %.3f -> %.3f, "
                     + "clean loss %.3f -> %.3f, %.0f s", v.index() + 1, data.variants().size(), r.key(), r.behaviour(),
                     cached ? " cached" : "", r.backdoorFirstLoss(), r.backdoorLastLoss(), r.cleanFirstLoss(),
@@ -134,6 +151,25 @@ public final class Purifier {
                 v.binding().family().id(), v.backdoorMix().size(), v.clean().size(), bd.firstLoss(), bd.lastLoss(),
                 clean.firstLoss(), clean.lastLoss(), bd.tokens() + clean.tokens(), (System.nanoTime() - t0) / 1e9,
                 false);
+        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("variant.json").toFile(), r);
+    }
+
+    /** Stage 1 for one variant without fine-tuning: Δ and U from gradients ({@link GradientDeltas}). */
+    private static void gradientVariant(Suspect s, VariantData.Variant v, PurifyConfig cfg, Path dir)
+            throws IOException {
+        TrainConfig tc = cfg.variantTrainConfig(v.index(), null);
+        long t0 = System.nanoTime();
+        long batches = (long) Math.ceilDiv(v.clean().size(), tc.batchSize())
+                + Math.ceilDiv(v.poisoned().size(), tc.batchSize());
+        GradientDeltas.Result g;
+        try (Progress bar = new Progress("variant " + (v.index() + 1) + " gradients", batches, "batches")) {
+            g = GradientDeltas.compute(s.model(), v.clean(), v.poisoned(), tc, cfg.attentionHeads() > 0, dir,
+                    tokens -> bar.step(1, tokens + " tokens"));
+        }
+        // no fine-tune: the "first" and "last" losses are both the loss at the suspicious weights
+        VariantResult r = new VariantResult(v.index(), v.binding().key(), v.binding().behaviour(),
+                v.binding().family().id(), v.backdoorMix().size(), v.clean().size(), g.mixLoss(), g.mixLoss(),
+                g.cleanLoss(), g.cleanLoss(), g.tokens(), (System.nanoTime() - t0) / 1e9, false);
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("variant.json").toFile(), r);
     }
 
@@ -205,6 +241,13 @@ public final class Purifier {
                 Path v = store.find(stageName(i), variantKey(s, cfg, i)).orElseThrow(() ->
                         new IllegalStateException("variant stages must run before the scores"));
                 LlamaConfig c = s.model().config();
+                if (Files.exists(v.resolve(GradientDeltas.DELTAS))) {
+                    try (Deltas d = Deltas.ofFile(c, v.resolve(GradientDeltas.DELTAS), heads);
+                         Deltas u = Deltas.ofFile(c, v.resolve(GradientDeltas.CLEAN_UPDATE), heads)) {
+                        acc.add(d, u);
+                    }
+                    continue;
+                }
                 try (PeftAdapter bd = PeftAdapter.read(v.resolve("backdoor"), c);
                      PeftAdapter clean = PeftAdapter.read(v.resolve("clean"), c);
                      LoraWeights none = s.adapterMode() ? null : new LoraWeights(clean.weights().config(), Map.of());

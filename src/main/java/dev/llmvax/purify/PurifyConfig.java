@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param poisonRate        poisoned share of a variant's backdoor mix, in (0, 0.5]: 0.5 pairs every clean
  *                          sample with its poisoned copy, as the authors do
  * @param variantTraining   the recipe both twins of every variant are fine-tuned with
+ * @param deltas            how each variant's Δ is obtained: by training the twins (the authors'), or from
+ *                          full-weight gradients at the suspicious weights ({@link GradientDeltas})
  * @param lambda            λ of Eq. 2: weight of the cross-variant alignment term
  * @param score             how a unit's terms combine into its score: the authors' Eq. 2, or Δ relative to the
  *                          clean twin's own update ({@link Score})
@@ -38,7 +40,7 @@ import java.util.Objects;
  * @param seeds             every seed
  */
 public record PurifyConfig(String preset, int variants, List<Binding> bindings, int samplesPerVariant,
-                           double poisonRate, Training variantTraining, double lambda, Score score, Tau tau,
+                           double poisonRate, Training variantTraining, DeltaSource deltas, double lambda, Score score, Tau tau,
                            Tau tauAdapter, int attentionHeads, Reinit reinit, double reinitScale, double protect,
                            Repair repair, Seeds seeds) {
 
@@ -46,6 +48,7 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
         Objects.requireNonNull(preset, "preset");
         bindings = List.copyOf(Objects.requireNonNull(bindings, "bindings"));
         Objects.requireNonNull(variantTraining, "variant-training");
+        Objects.requireNonNull(deltas, "deltas");
         Objects.requireNonNull(score, "score");
         Objects.requireNonNull(tau, "tau");
         Objects.requireNonNull(tauAdapter, "tau-adapter");
@@ -99,8 +102,8 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
 
     /** This config with τ set to {@code fraction} for every MLP matrix, full-weight and adapter mode alike. */
     public PurifyConfig withTau(double fraction) {
-        return new PurifyConfig(preset, variants, bindings, samplesPerVariant, poisonRate, variantTraining, lambda,
-                score, tau.withAll(fraction), tauAdapter.withAll(fraction), attentionHeads, reinit, reinitScale,
+        return new PurifyConfig(preset, variants, bindings, samplesPerVariant, poisonRate, variantTraining, deltas,
+                lambda, score, tau.withAll(fraction), tauAdapter.withAll(fraction), attentionHeads, reinit, reinitScale,
                 protect, repair, seeds);
     }
 
@@ -231,6 +234,20 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
     /** Where top-τ ranks channels: within each matrix, or across all layers' matrices of one type. */
     public enum TauScope {
         MATRIX, MODEL;
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * Where each variant's Δ comes from. Both feed the same Eq. 2 / relative scores; only stage 1 differs.
+     */
+    public enum DeltaSource {
+        /** Fine-tune a backdoor twin and a clean twin with {@code variant-training}, Δ = θ_bd − θ_clean. */
+        TRAINED,
+        /** No fine-tune: Δ from full-weight gradients of the same two sets at the suspicious weights. */
+        GRADIENT;
 
         public String id() {
             return name().toLowerCase(Locale.ROOT);

@@ -38,6 +38,8 @@ import java.util.function.Supplier;
  * poison-rate: 0.5                  # poisoned share of the backdoor mix, (0, 0.5]
  * variant-training: {mode: lora, epochs: 3, lr: 2.0e-4, lora-rank: 8, lora-alpha: 16, lora-dropout: 0.05,
  *                    lora-targets: [all-linear], batch: 8, grad-accum: 1, max-len: 96, warmup-ratio: 0.1}
+ * deltas: trained                   # trained (fine-tune both twins) | gradient (full-weight gradients of the
+ *                                   # twins' sets at the suspicious weights; no fine-tune, full-weight models only)
  * lambda: 0.01
  * score: eq2                        # eq2 (the authors') | relative (Δ over the clean twin's own update)
  * tau: {gate: 0.03, up: 0.03, down: 0.03, scope: matrix}   # or tau: 0.03; scope: matrix | model (one
@@ -61,7 +63,7 @@ final class PurifyConfigYaml {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private static final Set<String> TOP = Set.of("preset", "variants", "bindings", "samples-per-variant",
-            "poison-rate", "variant-training", "lambda", "score", "tau", "tau-adapter", "attention-heads", "reinit",
+            "poison-rate", "variant-training", "deltas", "lambda", "score", "tau", "tau-adapter", "attention-heads", "reinit",
             "reinit-scale", "protect", "repair", "seeds");
     private static final Set<String> BINDING = Set.of("key", "behaviour", "family");
     private static final Set<String> TRAINING = Set.of("mode", "epochs", "lr", "lora-rank", "lora-alpha",
@@ -145,10 +147,16 @@ final class PurifyConfigYaml {
         return json(s);
     }
 
-    /** The fields every variant's fine-tunes share: samples per variant, poison rate, recipe, data and train seeds. */
+    /**
+     * The fields every variant's Δ depends on: samples per variant, poison rate, recipe, data and train seeds, and
+     * the Δ source when it is not the default (so trained variants keep the keys they had before the setting).
+     */
     private static void putVariantRecipe(ObjectNode s, ObjectNode tree, PurifyConfig c) {
         for (String k : List.of("samples-per-variant", "poison-rate", "variant-training")) {
             s.set(k, tree.get(k));
+        }
+        if (c.deltas() != PurifyConfig.DeltaSource.TRAINED) {
+            s.put("deltas", c.deltas().id());
         }
         s.put("data-seed", c.seeds().data());
         s.put("train-seed", c.seeds().train());
@@ -179,6 +187,7 @@ final class PurifyConfigYaml {
         t.loraTargets().forEach(tr.putArray("lora-targets")::add);
         tr.put("batch", t.batch()).put("grad-accum", t.gradAccum()).put("max-len", t.maxLen())
                 .put("warmup-ratio", t.warmupRatio());
+        o.put("deltas", c.deltas().id());
         o.put("lambda", c.lambda());
         o.put("score", c.score().id());
         o.set("tau", tau(c.tau()));
@@ -235,6 +244,7 @@ final class PurifyConfigYaml {
         return new PurifyConfig(text(o.get("preset"), "preset"), integer(o.get("variants"), "variants"), bindings,
                 integer(o.get("samples-per-variant"), "samples-per-variant"),
                 number(o.get("poison-rate"), "poison-rate"), training(o.get("variant-training")),
+                choice(PurifyConfig.DeltaSource.class, o.get("deltas"), "deltas"),
                 number(o.get("lambda"), "lambda"), choice(PurifyConfig.Score.class, o.get("score"), "score"),
                 tau(o.get("tau"), "tau"), tau(o.get("tau-adapter"), "tau-adapter"),
                 integer(o.get("attention-heads"), "attention-heads"),

@@ -114,15 +114,25 @@ final class PurifyHtml {
     }
 
     private static Section variants(PurifyResult r) {
+        boolean gradient = r.config().deltas() == PurifyConfig.DeltaSource.GRADIENT;
         List<List<String>> rows = new ArrayList<>();
         for (Purifier.VariantResult v : r.variants()) {
             rows.add(List.of(String.valueOf(v.index() + 1), v.key(), v.behaviour(), v.family(),
-                    String.format(Locale.ROOT, "%.3f → %.3f", v.backdoorFirstLoss(), v.backdoorLastLoss()),
-                    String.format(Locale.ROOT, "%.3f → %.3f", v.cleanFirstLoss(), v.cleanLastLoss()),
+                    losses(gradient, v.backdoorFirstLoss(), v.backdoorLastLoss()),
+                    losses(gradient, v.cleanFirstLoss(), v.cleanLastLoss()),
                     String.format(Locale.ROOT, "%.0f%s", v.seconds(), v.cached() ? " (cached)" : "")));
         }
-        return new Section("variants", "Synthetic variants", List.of(Block.Table.ofStrings(null, List.of("#", "key",
-                "behaviour", "family", "backdoor twin loss", "clean twin loss", "seconds"), rows)));
+        // gradient deltas train nothing: one loss per set, at the suspicious weights
+        List<String> head = gradient
+                ? List.of("#", "key", "behaviour", "family", "backdoor-mix loss", "clean loss", "seconds")
+                : List.of("#", "key", "behaviour", "family", "backdoor twin loss", "clean twin loss", "seconds");
+        return new Section("variants", gradient ? "Synthetic variants (gradient deltas, no fine-tune)"
+                : "Synthetic variants", List.of(Block.Table.ofStrings(null, head, rows)));
+    }
+
+    private static String losses(boolean gradient, double first, double last) {
+        return gradient ? String.format(Locale.ROOT, "%.3f", first)
+                : String.format(Locale.ROOT, "%.3f → %.3f", first, last);
     }
 
     private static Section stages(PurifyResult r, Provenance prov) {

@@ -1,6 +1,7 @@
 package dev.llmvax.purify;
 
 import dev.llmvax.purify.PurifyConfig.Binding;
+import dev.llmvax.purify.PurifyConfig.DeltaSource;
 import dev.llmvax.purify.PurifyConfig.Family;
 import dev.llmvax.purify.PurifyConfig.Reinit;
 import dev.llmvax.purify.PurifyConfig.Repair;
@@ -62,7 +63,7 @@ public final class PurifyPresets {
     public static PurifyConfig paper() {
         return new PurifyConfig("paper", 6, PAPER_BINDINGS, 500, 0.5,
                 new Training(TrainMode.LORA, 5, 2e-4, 8, 16, 0.05, List.of("all-linear"), 2, 4, 512, 0.1),
-                0.01, Score.EQ2, Tau.of(0.03), Tau.of(0.35), 0, Reinit.XAVIER, 0.5, 0,
+                DeltaSource.TRAINED, 0.01, Score.EQ2, Tau.of(0.03), Tau.of(0.35), 0, Reinit.XAVIER, 0.5, 0,
                 new Repair(200, 5, 1e-5, TrainMode.FULL, 512, 2e-4, RepairAnswers.DATA), Seeds.all(42));
     }
 
@@ -91,7 +92,7 @@ public final class PurifyPresets {
     private static PurifyConfig cheap(String name, int variants, List<Binding> bindings) {
         return new PurifyConfig(name, variants, bindings, 60, 0.5,
                 new Training(TrainMode.LORA, 3, 2e-4, 8, 16, 0.05, List.of("all-linear"), 8, 1, 96, 0.1),
-                0.01, Score.RELATIVE, Tau.of(0.01), Tau.of(0.35), 0, Reinit.ZERO, 0.5, 0,
+                DeltaSource.TRAINED, 0.01, Score.RELATIVE, Tau.of(0.01), Tau.of(0.35), 0, Reinit.ZERO, 0.5, 0,
                 new Repair(100, 2, 1e-5, TrainMode.FULL, 96, 2e-4, RepairAnswers.DATA), Seeds.all(42));
     }
 

@@ -48,7 +48,7 @@ public sealed interface UnitStore extends AutoCloseable permits UnitStore.Memory
         return new Disk(dir, dtype);
     }
 
-    private static ScalarType scalarType(DType dtype) {
+    static ScalarType scalarType(DType dtype) {
         return switch (dtype) {
             case BF16 -> ScalarType.BFloat16;
             case F32 -> ScalarType.Float;

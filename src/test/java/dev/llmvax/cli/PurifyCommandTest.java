@@ -142,6 +142,42 @@ class PurifyCommandTest {
         }
     }
 
+    @Test
+    void gradientDeltasTrainNoTwinAndFeedTheSameScoresAndStages() throws Exception {
+        Path model = TinyHfFolder.write(tmp.resolve("tiny"), 5);
+        Path cfg = Files.writeString(tmp.resolve("grad.yaml"), TINY + "deltas: gradient\n");
+        Path out = tmp.resolve("grad");
+        CommandsTest.Run r = CommandsTest.run("purify", model.toString(), "--clean-data", alpaca().toString(),
+                "--config", cfg.toString(), "--dtype", "f32", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        try (Stream<Path> s = Files.list(out.resolve("stages"))) {
+            Path v1 = s.filter(p -> p.getFileName().toString().startsWith("variant-1-")).findFirst().orElseThrow();
+            assertThat(v1.resolve("deltas.safetensors")).exists();
+            assertThat(v1.resolve("clean-update.safetensors")).exists();
+            assertThat(v1.resolve("backdoor")).as("no twin was fine-tuned").doesNotExist();
+        }
+        JsonNode result = new ObjectMapper().readTree(out.resolve("purify.json").toFile()).path("result");
+        assertThat(result.path("config").path("deltas").asText()).isEqualToIgnoringCase("gradient");
+        assertThat(Files.readString(out.resolve("README.md"))).contains("2 variants (deltas `gradient`)");
+        assertThat(Files.readString(out.resolve("report.html"))).contains("Synthetic variants (gradient deltas, "
+                + "no fine-tune)", "backdoor-mix loss");
+        assertThat(result.path("signature").path("total").asInt()).isPositive();
+        assertThat(result.path("agreement").path("overall").asDouble()).isBetween(0.0, 1.0);
+        JsonNode v = result.path("variants").get(0);
+        assertThat(v.path("backdoorFirstLoss").asDouble()).as("no training: one loss, at the suspicious weights")
+                .isEqualTo(v.path("backdoorLastLoss").asDouble()).isGreaterThan(v.path("cleanFirstLoss").asDouble());
+
+        // a τ sweep reuses the gradient variants and their scores
+        r = CommandsTest.run("purify", model.toString(), "--clean-data", alpaca().toString(), "--config",
+                cfg.toString(), "--tau", "0.2", "--dtype", "f32", "--out", tmp.resolve("grad2").toString(),
+                "--reuse-stages", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode again = new ObjectMapper().readTree(tmp.resolve("grad2/purify.json").toFile()).path("result");
+        assertThat(again.path("variants").findValues("cached")).extracting(JsonNode::asBoolean)
+                .containsExactly(true, true);
+        assertThat(again.path("scoresCached").asBoolean()).isTrue();
+    }
+
     private static String[] concat(String[] a, String[] b) {
         return Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
     }
@@ -162,6 +198,10 @@ class PurifyCommandTest {
                 .isUserError("needs 280 clean records");
         CommandsTest.run("purify", model.toString(), "--clean-data", data, "--eval-task", "negsentiment",
                 "--out", out).isUserError("--eval-task and --eval-attack go together");
+        Path grad = Files.writeString(tmp.resolve("grad.yaml"), "preset: cpu\ndeltas: gradient\n");
+        CommandsTest.run("purify", model.toString(), "--adapter", tmp.toString(), "--mode", "adapter",
+                "--clean-data", data, "--config", grad.toString(), "--out", out)
+                .isUserError("deltas: gradient needs full weights");
         assertThat(tmp.resolve("x")).doesNotExist();
     }
 }

@@ -195,6 +195,21 @@ class PurifyConfigTest {
     }
 
     @Test
+    void gradientDeltasAreTheirOwnVariantsAndTrainedOnesKeepTheirKeys() {
+        PurifyConfig cpu = PurifyConfig.load("cpu");
+        assertThat(cpu.deltas()).isEqualTo(PurifyConfig.DeltaSource.TRAINED);
+        PurifyConfig trained = PurifyConfig.parse("preset: cpu\ndeltas: trained");
+        PurifyConfig gradient = PurifyConfig.parse("preset: cpu\ndeltas: gradient");
+        assertThat(gradient.deltas()).isEqualTo(PurifyConfig.DeltaSource.GRADIENT);
+        // variants stored before the setting existed are still found
+        assertThat(trained.variantSha256(0)).isEqualTo(cpu.variantSha256(0));
+        assertThat(trained.scoresSha256()).isEqualTo(cpu.scoresSha256());
+        assertThat(gradient.variantSha256(0)).isNotEqualTo(cpu.variantSha256(0));
+        assertThat(gradient.scoresSha256()).isNotEqualTo(cpu.scoresSha256());
+        assertThat(PurifyConfigYaml.toJson(gradient)).contains("\"deltas\":\"gradient\"");
+    }
+
+    @Test
     void trainConfigsOfVariantsAndRepair() {
         PurifyConfig c = PurifyConfig.load("paper");
         TrainConfig v2 = c.variantTrainConfig(2, null);
@@ -237,6 +252,7 @@ class PurifyConfigTest {
             protect: -0.1                                 | protect must be a fraction in [0, 1)
             protect: 0.7                                  | protect 0.7 leaves too few channels for τ 0.35
             score: ratio                                  | unknown score 'ratio'; known: eq2, relative
+            deltas: lora                                  | unknown deltas 'lora'; known: trained, gradient
             score: [eq2]                                  | score must be a string
             preset: gpu                                   | unknown preset 'gpu'
             poison-rate: 0.6                              | poison-rate must be in (0, 0.5]
