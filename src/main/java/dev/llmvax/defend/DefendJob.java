@@ -70,7 +70,9 @@ public final class DefendJob {
         if (cfg.budget() == Budget.PURIFY) {
             long passes = (long) data.repair().size() * r.repair().epochs();
             for (VariantData.Variant v : data.variants()) {
-                passes += (long) (v.backdoorMix().size() + v.clean().size()) * r.variantTraining().epochs();
+                passes += r.deltas() == PurifyConfig.DeltaSource.GRADIENT
+                        ? v.backdoorMix().size() // one forward and backward over clean + poisoned, no twin trained
+                        : (long) (v.backdoorMix().size() + v.clean().size()) * r.variantTraining().epochs();
                 samples.addAll(v.clean());
             }
             epochs = (int) Math.max(1, Math.round((double) passes / samples.size()));
