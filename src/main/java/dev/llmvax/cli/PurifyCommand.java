@@ -89,10 +89,6 @@ final class PurifyCommand implements Callable<Integer> {
         String startedAt = java.time.Instant.now().toString();
         PurifyConfig cfg = config();
         boolean adapterMode = adapterMode();
-        if (adapterMode && cfg.deltas() == PurifyConfig.DeltaSource.GRADIENT) {
-            throw new UserError("deltas: gradient needs full weights; in adapter mode the variants continue the "
-                    + "suspicious adapter, so use deltas: trained (or --mode full to purify the merged weights)");
-        }
         CommandSupport.refuseOverlap(out, options.model);
         if (adapter.dir != null) {
             CommandSupport.refuseOverlap(out, adapter.dir);

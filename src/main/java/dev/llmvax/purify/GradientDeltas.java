@@ -8,11 +8,14 @@ import dev.llmvax.data.Sample;
 import dev.llmvax.io.DType;
 import dev.llmvax.io.SafetensorsWriter;
 import dev.llmvax.model.LlamaConfig;
+import dev.llmvax.lora.LoraWeights;
 import dev.llmvax.model.LlamaModel;
+import dev.llmvax.model.LlamaModel.ProjectionHook;
 import dev.llmvax.model.LoadedModel;
 import dev.llmvax.model.Tensors;
 import dev.llmvax.train.CrossEntropyObjective;
 import dev.llmvax.train.FineTune;
+import dev.llmvax.train.LoraHook;
 import dev.llmvax.train.TrainConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,14 +83,19 @@ public final class GradientDeltas {
      * Computes Δ and U for one variant and writes {@link #DELTAS} and {@link #CLEAN_UPDATE} into {@code dir}. The
      * model's weights are read, never changed; their gradient flags are restored before returning.
      *
+     * @param adapter   in adapter mode the suspicious adapter, applied unmerged (the gradients are those of the
+     *                  effective weights, base + adapter, whose channels its lora_B rows and lora_A columns are);
+     *                  null for a full-weight model
      * @param tc        the variant recipe: batch size, max length, seed of the batch order, lr and epochs (η)
      * @param attention whether q/k/v/o are written too (attention heads scored)
      * @param onBatch   called with the input tokens of every batch done, for progress
      */
-    public static Result compute(LoadedModel model, List<Sample> clean, List<Sample> poisoned, TrainConfig tc,
-                                 boolean attention, Path dir, IntConsumer onBatch) {
+    public static Result compute(LoadedModel model, LoraWeights adapter, List<Sample> clean, List<Sample> poisoned,
+                                 TrainConfig tc, boolean attention, Path dir, IntConsumer onBatch) {
         LlamaModel m = model.model();
         LlamaConfig c = m.config();
+        ProjectionHook hook = adapter == null ? null
+                : new LoraHook(adapter, c, m.precision().scalarType(), false); // no dropout: a deterministic pass
         ChatEncoder encoder = FineTune.encoder(model, tc.maxLen());
         long pad = c.padTokenId() != null ? c.padTokenId() : encoder.endOfTurnId();
         BatchOptions options = BatchOptions.of(tc.batchSize(), tc.seed(), pad);
@@ -101,7 +109,7 @@ public final class GradientDeltas {
 
         Map<String, Tensor> leaves = leaves(m, attention);
         leaves.values().forEach(t -> t.set_requires_grad(true));
-        try (Sums sc = sums(m, cleanPlan, leaves, onBatch); Sums sp = sums(m, poisonedPlan, leaves, onBatch);
+        try (Sums sc = sums(m, hook, cleanPlan, leaves, onBatch); Sums sp = sums(m, hook, poisonedPlan, leaves, onBatch);
              NoGradGuard g = new NoGradGuard()) {
             long tc0 = sc.answerTokens();
             long tm = tc0 + sp.answerTokens();
@@ -145,7 +153,8 @@ public final class GradientDeltas {
     }
 
     /** Σ over the set's answer tokens of ∇(token loss), per leaf, in float32; one batch's graph at a time. */
-    private static Sums sums(LlamaModel m, BatchPlan plan, Map<String, Tensor> leaves, IntConsumer onBatch) {
+    private static Sums sums(LlamaModel m, ProjectionHook hook, BatchPlan plan, Map<String, Tensor> leaves,
+                             IntConsumer onBatch) {
         Map<String, Tensor> acc = new LinkedHashMap<>();
         try (NoGradGuard g = new NoGradGuard()) {
             leaves.forEach((k, t) -> acc.put(k, torch.zeros_like(t).to(ScalarType.Float).retainReference()));
@@ -156,7 +165,7 @@ public final class GradientDeltas {
         for (Batch b : plan.epoch(0)) {
             try (PointerScope scope = new PointerScope()) {
                 Tensor ids = Tensors.fromLongs(b.inputIds(), b.rows(), b.cols());
-                Tensor hidden = m.hiddenStates(ids, null);
+                Tensor hidden = m.hiddenStates(ids, hook);
                 CrossEntropyObjective.AnswerLoss ce = CrossEntropyObjective.answerLoss(m, hidden, b, 1.0);
                 CrossEntropyObjective.backward(m, b, new Tensor[] {ce.selected()}, new Tensor[] {ce.grad()});
                 loss += ce.loss();

@@ -95,10 +95,6 @@ public final class Purifier {
     /** Stage 1 for every active binding; cached variants are read back, not retrained. */
     public static List<VariantResult> variants(Suspect s, VariantData data, PurifyConfig cfg, List<DataFile> files,
                                                StageStore store, Consumer<String> log) throws IOException {
-        if (cfg.deltas() == PurifyConfig.DeltaSource.GRADIENT && s.adapterMode()) {
-            throw new IllegalArgumentException("deltas: gradient needs a full-weight suspicious model; an adapter-only "
-                    + "model's variants continue its adapter, so use deltas: trained");
-        }
         if (cfg.deltas() == PurifyConfig.DeltaSource.TRAINED && cfg.variantTraining().mode() == TrainMode.FULL) {
             // full-weight twins would need a model copy per twin and 2 x N stored models; LoRA twins cost neither
             throw new IllegalArgumentException("variant-training.mode full is not supported; use lora (the authors' "
@@ -163,7 +159,8 @@ public final class Purifier {
                 + Math.ceilDiv(v.poisoned().size(), tc.batchSize());
         GradientDeltas.Result g;
         try (Progress bar = new Progress("variant " + (v.index() + 1) + " gradients", batches, "batches")) {
-            g = GradientDeltas.compute(s.model(), v.clean(), v.poisoned(), tc, cfg.attentionHeads() > 0, dir,
+            g = GradientDeltas.compute(s.model(), s.adapter(), v.clean(), v.poisoned(), tc, cfg.attentionHeads() > 0,
+                    dir,
                     tokens -> bar.step(1, tokens + " tokens"));
         }
         // no fine-tune: the "first" and "last" losses are both the loss at the suspicious weights

@@ -39,7 +39,7 @@ import java.util.function.Supplier;
  * variant-training: {mode: lora, epochs: 3, lr: 2.0e-4, lora-rank: 8, lora-alpha: 16, lora-dropout: 0.05,
  *                    lora-targets: [all-linear], batch: 8, grad-accum: 1, max-len: 96, warmup-ratio: 0.1}
  * deltas: trained                   # trained (fine-tune both twins) | gradient (full-weight gradients of the
- *                                   # twins' sets at the suspicious weights; no fine-tune, full-weight models only)
+ *                                   # twins' sets at the suspicious weights; no fine-tune)
  * lambda: 0.01
  * score: eq2                        # eq2 (the authors') | relative (Δ over the clean twin's own update)
  * tau: {gate: 0.03, up: 0.03, down: 0.03, scope: matrix}   # or tau: 0.03; scope: matrix | model (one

@@ -6,10 +6,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmvax.SharedData;
 import dev.llmvax.io.SafetensorsFile;
+import dev.llmvax.lora.LoraConfig;
+import dev.llmvax.lora.LoraWeights;
+import dev.llmvax.lora.PeftAdapter;
+import dev.llmvax.lora.RandomLora;
+import dev.llmvax.model.LoadedModel;
+import dev.llmvax.model.ModelLoader;
+import dev.llmvax.model.Precision;
 import dev.llmvax.model.TinyHfFolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -178,6 +189,31 @@ class PurifyCommandTest {
         assertThat(again.path("scoresCached").asBoolean()).isTrue();
     }
 
+    @Test
+    void gradientDeltasWorkInAdapterModeToo() throws Exception {
+        Path model = TinyHfFolder.write(tmp.resolve("tiny"), 5);
+        Path adapter = tmp.resolve("adapter");
+        try (LoadedModel m = ModelLoader.load(model, Precision.F32, new Device(DeviceType.CPU));
+             LoraWeights w = RandomLora.of(m.model().config(), new LoraConfig(4, 8, 0.05, List.of("all-linear"),
+                     false), 3)) {
+            PeftAdapter.write(adapter, false, w, new PeftAdapter.Meta(model.toString(), null, Map.of()), Map.of());
+        }
+        Path cfg = Files.writeString(tmp.resolve("grad.yaml"), TINY + "deltas: gradient\n");
+        Path out = tmp.resolve("pure");
+        CommandsTest.Run r = CommandsTest.run("purify", model.toString(), "--adapter", adapter.toString(), "--mode",
+                "adapter", "--clean-data", alpaca().toString(), "--config", cfg.toString(), "--dtype", "f32",
+                "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(out.resolve("adapter_model.safetensors")).exists();
+        JsonNode result = new ObjectMapper().readTree(out.resolve("purify.json").toFile()).path("result");
+        assertThat(result.path("adapterMode").asBoolean()).isTrue();
+        assertThat(result.path("signature").path("total").asInt()).isPositive();
+        try (Stream<Path> s = Files.list(out.resolve("stages"))) {
+            assertThat(s.filter(p -> p.getFileName().toString().startsWith("variant-"))
+                    .allMatch(p -> Files.exists(p.resolve("deltas.safetensors")))).isTrue();
+        }
+    }
+
     private static String[] concat(String[] a, String[] b) {
         return Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
     }
@@ -198,10 +234,6 @@ class PurifyCommandTest {
                 .isUserError("needs 280 clean records");
         CommandsTest.run("purify", model.toString(), "--clean-data", data, "--eval-task", "negsentiment",
                 "--out", out).isUserError("--eval-task and --eval-attack go together");
-        Path grad = Files.writeString(tmp.resolve("grad.yaml"), "preset: cpu\ndeltas: gradient\n");
-        CommandsTest.run("purify", model.toString(), "--adapter", tmp.toString(), "--mode", "adapter",
-                "--clean-data", data, "--config", grad.toString(), "--out", out)
-                .isUserError("deltas: gradient needs full weights");
         assertThat(tmp.resolve("x")).doesNotExist();
     }
 }

@@ -8,6 +8,10 @@ import dev.llmvax.data.BatchOptions;
 import dev.llmvax.data.BatchPlan;
 import dev.llmvax.data.ChatEncoder;
 import dev.llmvax.data.Sample;
+import dev.llmvax.lora.LoraConfig;
+import dev.llmvax.lora.LoraMerge;
+import dev.llmvax.lora.LoraWeights;
+import dev.llmvax.lora.RandomLora;
 import dev.llmvax.model.LlamaConfig;
 import dev.llmvax.model.LoadedModel;
 import dev.llmvax.model.ModelLoader;
@@ -89,7 +93,7 @@ class GradientDeltasTest {
 
     private static Map<String, Tensor> read(LlamaConfig c, Path file, List<MatrixId> ids) {
         Map<String, Tensor> out = new HashMap<>();
-        try (Deltas d = Deltas.ofFile(c, file, true)) {
+        try (Deltas d = Deltas.ofFile(c, file, ids.stream().anyMatch(id -> id.matrix().isAttention()))) {
             for (MatrixId id : ids) {
                 out.put(id.weightName(), d.delta(id));
             }
@@ -110,7 +114,7 @@ class GradientDeltasTest {
         try (LoadedModel m = tiny(tmp.resolve("tiny"))) {
             LlamaConfig c = m.model().config();
             Path out = Files.createDirectories(tmp.resolve("v"));
-            GradientDeltas.Result r = GradientDeltas.compute(m, CLEAN, POISONED, RECIPE, true, out, n -> { });
+            GradientDeltas.Result r = GradientDeltas.compute(m, null, CLEAN, POISONED, RECIPE, true, out, n -> { });
             assertThat(r.poisonedLoss()).isGreaterThan(0);
             // 8 examples (5 + 3) at batch 2: 4 steps an epoch, 2 epochs
             assertThat(r.eta()).isCloseTo(2e-4 * 8, within(1e-12));
@@ -141,14 +145,47 @@ class GradientDeltasTest {
     }
 
     @Test
+    void inAdapterModeTheGradientsAreThoseOfTheMergedWeights() throws Exception {
+        Path dir = TinyHfFolder.write(tmp.resolve("tiny"), 4);
+        try (LoadedModel base = ModelLoader.load(dir, Precision.F32, new Device(DeviceType.CPU));
+             LoadedModel merged = ModelLoader.load(dir, Precision.F32, new Device(DeviceType.CPU));
+             LoraWeights adapter = RandomLora.of(base.model().config(),
+                     new LoraConfig(4, 8, 0.05, List.of("all-linear"), false), 11)) {
+            LoraMerge.merge(merged.model(), adapter);
+            Path a = Files.createDirectories(tmp.resolve("adapter"));
+            Path b = Files.createDirectories(tmp.resolve("merged"));
+            GradientDeltas.compute(base, adapter, CLEAN, POISONED, RECIPE, false, a, n -> { });
+            GradientDeltas.compute(merged, null, CLEAN, POISONED, RECIPE, false, b, n -> { });
+            LlamaConfig c = base.model().config();
+            List<MatrixId> ids = Deltas.matrices(c, false);
+            Map<String, Tensor> viaHook = read(c, a.resolve(GradientDeltas.DELTAS), ids);
+            Map<String, Tensor> viaMerge = read(c, b.resolve(GradientDeltas.DELTAS), ids);
+            Map<String, Tensor> plain;
+            Path p = Files.createDirectories(tmp.resolve("plain"));
+            GradientDeltas.compute(base, null, CLEAN, POISONED, RECIPE, false, p, n -> { });
+            plain = read(c, p.resolve(GradientDeltas.DELTAS), ids);
+            for (MatrixId id : ids) {
+                Tensor x = viaHook.get(id.weightName());
+                Tensor y = viaMerge.get(id.weightName());
+                double scale = y.abs().max().item_double();
+                assertThat(x.sub(y).abs().max().item_double()).as(id.toString()).isLessThan(0.02 * scale);
+            }
+            // and the adapter matters: without it the gradients differ
+            Tensor g = plain.get("model.layers.0.mlp.gate_proj.weight");
+            Tensor h = viaHook.get("model.layers.0.mlp.gate_proj.weight");
+            assertThat(g.sub(h).abs().max().item_double()).isGreaterThan(0.05 * h.abs().max().item_double());
+        }
+    }
+
+    @Test
     void theSameInputsGiveTheSameFilesAndTheModelIsLeftAsItWas() throws Exception {
         try (LoadedModel m = tiny(tmp.resolve("tiny"))) {
             Map<String, Tensor> before = new HashMap<>();
             m.model().weights().forEach((k, t) -> before.put(k, t.clone()));
             Path a = Files.createDirectories(tmp.resolve("a"));
             Path b = Files.createDirectories(tmp.resolve("b"));
-            GradientDeltas.compute(m, CLEAN, POISONED, RECIPE, false, a, n -> { });
-            GradientDeltas.compute(m, CLEAN, POISONED, RECIPE, false, b, n -> { });
+            GradientDeltas.compute(m, null, CLEAN, POISONED, RECIPE, false, a, n -> { });
+            GradientDeltas.compute(m, null, CLEAN, POISONED, RECIPE, false, b, n -> { });
             for (String f : List.of(GradientDeltas.DELTAS, GradientDeltas.CLEAN_UPDATE)) {
                 assertThat(Files.readAllBytes(a.resolve(f))).as(f).isEqualTo(Files.readAllBytes(b.resolve(f)));
             }
