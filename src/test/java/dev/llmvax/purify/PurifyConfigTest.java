@@ -53,7 +53,8 @@ class PurifyConfigTest {
     @Test
     void cpuAndBroadPresets() {
         PurifyConfig cpu = PurifyConfig.load("CPU");
-        assertThat(cpu.variants()).isEqualTo(3);
+        assertThat(cpu.variants()).isEqualTo(6);
+        assertThat(cpu.deltas()).isEqualTo(PurifyConfig.DeltaSource.GRADIENT);
         assertThat(cpu.activeBindings()).allMatch(b -> b.family() == Family.INSULT);
         assertThat(cpu.samplesPerVariant()).isEqualTo(60);
         assertThat(cpu.variantTraining().epochs()).isEqualTo(3);
@@ -62,7 +63,7 @@ class PurifyConfigTest {
         assertThat(cpu.reinit()).isEqualTo(Reinit.ZERO);
         assertThat(cpu.repair()).isEqualTo(new PurifyConfig.Repair(100, 2, 1e-5, TrainMode.FULL, 96, 2e-4,
                 PurifyConfig.RepairAnswers.DATA));
-        assertThat(cpu.totalCleanSamples()).isEqualTo(3 * 60 + 100);
+        assertThat(cpu.totalCleanSamples()).isEqualTo(6 * 60 + 100);
 
         PurifyConfig broad = PurifyConfig.load("broad");
         assertThat(broad.variants()).isEqualTo(6);
@@ -177,8 +178,9 @@ class PurifyConfigTest {
 
     @Test
     void aVariantsKeyIgnoresNSoRaisingNReusesTheEarlierVariants() {
-        PurifyConfig three = PurifyConfig.load("cpu");
-        PurifyConfig six = PurifyConfig.parse("preset: cpu\nvariants: 6");
+        PurifyConfig three = PurifyConfig.parse("preset: cpu\nvariants: 3");
+        PurifyConfig six = PurifyConfig.load("cpu");
+        assertThat(six.variants()).isEqualTo(6);
         assertThat(six.activeBindings().subList(0, 3)).isEqualTo(three.activeBindings());
         for (int i = 0; i < 3; i++) {
             assertThat(six.variantSha256(i)).as("variant %d", i).isEqualTo(three.variantSha256(i));
@@ -196,16 +198,15 @@ class PurifyConfigTest {
 
     @Test
     void gradientDeltasAreTheirOwnVariantsAndTrainedOnesKeepTheirKeys() {
-        PurifyConfig cpu = PurifyConfig.load("cpu");
-        assertThat(cpu.deltas()).isEqualTo(PurifyConfig.DeltaSource.TRAINED);
-        PurifyConfig trained = PurifyConfig.parse("preset: cpu\ndeltas: trained");
-        PurifyConfig gradient = PurifyConfig.parse("preset: cpu\ndeltas: gradient");
+        PurifyConfig gradient = PurifyConfig.load("cpu");
         assertThat(gradient.deltas()).isEqualTo(PurifyConfig.DeltaSource.GRADIENT);
-        // variants stored before the setting existed are still found
-        assertThat(trained.variantSha256(0)).isEqualTo(cpu.variantSha256(0));
-        assertThat(trained.scoresSha256()).isEqualTo(cpu.scoresSha256());
-        assertThat(gradient.variantSha256(0)).isNotEqualTo(cpu.variantSha256(0));
-        assertThat(gradient.scoresSha256()).isNotEqualTo(cpu.scoresSha256());
+        assertThat(PurifyConfig.load("broad").deltas()).isEqualTo(PurifyConfig.DeltaSource.TRAINED);
+        PurifyConfig trained = PurifyConfig.parse("preset: cpu\ndeltas: trained");
+        // trained variants keep the keys they had before the setting existed: the field is left out
+        assertThat(PurifyConfigYaml.variantJson(trained, 0)).doesNotContain("deltas");
+        assertThat(PurifyConfigYaml.variantJson(gradient, 0)).contains("\"deltas\":\"gradient\"");
+        assertThat(gradient.variantSha256(0)).isNotEqualTo(trained.variantSha256(0));
+        assertThat(gradient.scoresSha256()).isNotEqualTo(trained.scoresSha256());
         assertThat(PurifyConfigYaml.toJson(gradient)).contains("\"deltas\":\"gradient\"");
     }
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** Disjoint, seeded variant sets and their poisoned copies. */
 class VariantDataTest {
-    static final PurifyConfig CPU = PurifyConfig.load("cpu"); // 3 x 60 + 100 = 280
+    static final PurifyConfig CPU = PurifyConfig.parse("preset: cpu\nvariants: 3"); // 3 x 60 + 100 = 280
 
     static List<Sample> samples(int n) {
         return IntStream.range(0, n)
@@ -67,7 +67,7 @@ class VariantDataTest {
         List<Sample> in = samples(400);
         VariantData a = VariantData.build(in, CPU);
         assertThat(VariantData.build(in, CPU)).isEqualTo(a);
-        VariantData other = VariantData.build(in, PurifyConfig.parse("preset: cpu\nseeds: {data: 1}"));
+        VariantData other = VariantData.build(in, PurifyConfig.parse("preset: cpu\nvariants: 3\nseeds: {data: 1}"));
         assertThat(other.variants().get(0).clean()).isNotEqualTo(a.variants().get(0).clean());
         VariantData two = VariantData.build(in, PurifyConfig.parse("preset: cpu\nvariants: 2"));
         assertThat(two.variants()).as("variant i keeps its samples and poisoned copies as N changes")
@@ -77,7 +77,7 @@ class VariantDataTest {
 
     @Test
     void lowerPoisonRateGivesFewerCopies() {
-        VariantData d = VariantData.build(samples(280), PurifyConfig.parse("preset: cpu\npoison-rate: 0.25"));
+        VariantData d = VariantData.build(samples(280), PurifyConfig.parse("preset: cpu\nvariants: 3\npoison-rate: 0.25"));
         assertThat(d.variants().get(0).poisoned()).hasSize(20); // 20 / (60 + 20) = 25 %
         assertThat(d.variants().get(0).backdoorMix()).hasSize(80);
         assertThat(VariantData.poisonedCopies(3, 0.01)).isEqualTo(1);
