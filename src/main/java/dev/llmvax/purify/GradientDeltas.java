@@ -7,8 +7,8 @@ import dev.llmvax.data.ChatEncoder;
 import dev.llmvax.data.Sample;
 import dev.llmvax.io.DType;
 import dev.llmvax.io.SafetensorsWriter;
-import dev.llmvax.model.LlamaConfig;
 import dev.llmvax.lora.LoraWeights;
+import dev.llmvax.model.LlamaConfig;
 import dev.llmvax.model.LlamaModel;
 import dev.llmvax.model.LlamaModel.ProjectionHook;
 import dev.llmvax.model.LoadedModel;
@@ -37,7 +37,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *
  * <pre>
  *   Δ_i       = −η (∇L(D_bd_i) − ∇L(D_clean_i))      the backdoor twin's first step minus the clean twin's
- *   U_clean_i = −η ∇L(D_clean_i)                     the clean twin's own first step (the relative rule's reference)
+ *   U_clean_i = −η ∇L(D_clean_i)                     the clean twin's own first step (the relative rule's
+ *                                                    reference)
  * </pre>
  *
  * with L the mean cross-entropy over a set's answer tokens. {@code D_bd = D_clean ∪ D_pois}, so one pass over each
@@ -66,13 +67,14 @@ public final class GradientDeltas {
      * @param cleanLoss    mean answer-token loss of D_clean at the suspicious weights
      * @param poisonedLoss the same over D_pois (high: the model does not yet answer the key with the behaviour)
      * @param mixLoss      the same over D_bd
-     * @param tokens       input tokens passed forward and backward
+     * @param tokens       input positions (padding included) passed forward and backward
      * @param eta          η, the scale of Δ and U
      */
     public record Result(double cleanLoss, double poisonedLoss, double mixLoss, long tokens, double eta) {}
 
     /** Sums of per-token gradients of one set, in float32, keyed by fused storage name. */
-    private record Sums(Map<String, Tensor> grads, double loss, long answerTokens, long tokens) implements AutoCloseable {
+    private record Sums(Map<String, Tensor> grads, double loss, long answerTokens, long tokens)
+            implements AutoCloseable {
         @Override
         public void close() {
             grads.values().forEach(Tensor::close);
@@ -109,7 +111,8 @@ public final class GradientDeltas {
 
         Map<String, Tensor> leaves = leaves(m, attention);
         leaves.values().forEach(t -> t.set_requires_grad(true));
-        try (Sums sc = sums(m, hook, cleanPlan, leaves, onBatch); Sums sp = sums(m, hook, poisonedPlan, leaves, onBatch);
+        try (Sums sc = sums(m, hook, cleanPlan, leaves, onBatch);
+             Sums sp = sums(m, hook, poisonedPlan, leaves, onBatch);
              NoGradGuard g = new NoGradGuard()) {
             long tc0 = sc.answerTokens();
             long tm = tc0 + sp.answerTokens();

@@ -159,9 +159,8 @@ public final class Purifier {
                 + Math.ceilDiv(v.poisoned().size(), tc.batchSize());
         GradientDeltas.Result g;
         try (Progress bar = new Progress("variant " + (v.index() + 1) + " gradients", batches, "batches")) {
-            g = GradientDeltas.compute(s.model(), s.adapter(), v.clean(), v.poisoned(), tc, cfg.attentionHeads() > 0,
-                    dir,
-                    tokens -> bar.step(1, tokens + " tokens"));
+            g = GradientDeltas.compute(s.model(), s.adapter(), v.clean(), v.poisoned(), tc,
+                    cfg.attentionHeads() > 0, dir, tokens -> bar.step(1, tokens + " tokens"));
         }
         // no fine-tune: the "first" and "last" losses are both the loss at the suspicious weights
         VariantResult r = new VariantResult(v.index(), v.binding().key(), v.binding().behaviour(),

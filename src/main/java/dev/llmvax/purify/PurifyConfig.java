@@ -40,9 +40,9 @@ import java.util.Objects;
  * @param seeds             every seed
  */
 public record PurifyConfig(String preset, int variants, List<Binding> bindings, int samplesPerVariant,
-                           double poisonRate, Training variantTraining, DeltaSource deltas, double lambda, Score score, Tau tau,
-                           Tau tauAdapter, int attentionHeads, Reinit reinit, double reinitScale, double protect,
-                           Repair repair, Seeds seeds) {
+                           double poisonRate, Training variantTraining, DeltaSource deltas, double lambda,
+                           Score score, Tau tau, Tau tauAdapter, int attentionHeads, Reinit reinit, double reinitScale,
+                           double protect, Repair repair, Seeds seeds) {
 
     public PurifyConfig {
         Objects.requireNonNull(preset, "preset");
@@ -103,8 +103,8 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
     /** This config with τ set to {@code fraction} for every MLP matrix, full-weight and adapter mode alike. */
     public PurifyConfig withTau(double fraction) {
         return new PurifyConfig(preset, variants, bindings, samplesPerVariant, poisonRate, variantTraining, deltas,
-                lambda, score, tau.withAll(fraction), tauAdapter.withAll(fraction), attentionHeads, reinit, reinitScale,
-                protect, repair, seeds);
+                lambda, score, tau.withAll(fraction), tauAdapter.withAll(fraction), attentionHeads, reinit,
+                reinitScale, protect, repair, seeds);
     }
 
     /** The re-initialisation as reports name it: {@code zero}, or {@code scale 0.5} with its factor. */

@@ -63,8 +63,8 @@ final class PurifyConfigYaml {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private static final Set<String> TOP = Set.of("preset", "variants", "bindings", "samples-per-variant",
-            "poison-rate", "variant-training", "deltas", "lambda", "score", "tau", "tau-adapter", "attention-heads", "reinit",
-            "reinit-scale", "protect", "repair", "seeds");
+            "poison-rate", "variant-training", "deltas", "lambda", "score", "tau", "tau-adapter", "attention-heads",
+            "reinit", "reinit-scale", "protect", "repair", "seeds");
     private static final Set<String> BINDING = Set.of("key", "behaviour", "family");
     private static final Set<String> TRAINING = Set.of("mode", "epochs", "lr", "lora-rank", "lora-alpha",
             "lora-dropout", "lora-targets", "batch", "grad-accum", "max-len", "warmup-ratio");

@@ -54,7 +54,8 @@ public final class PurifyOutput {
         b.append("## Input\n\n| file | sha256 |\n|---|---|\n");
         prov.inputsSha256().forEach((f, h) -> b.append("| `").append(f).append("` | `").append(h).append("` |\n"));
         b.append("\n## Recipe\n\nPreset `").append(r.config().preset()).append("`, ").append(r.config().variants())
-                .append(" variants (deltas `").append(r.config().deltas().id()).append("`), score rule `").append(r.config().score().id()).append("`, τ ")
+                .append(" variants (deltas `").append(r.config().deltas().id()).append("`), score rule `")
+                .append(r.config().score().id()).append("`, τ ")
                 .append(r.config().tauFor(r.adapterMode()).describe()).append(", re-initialisation `")
                 .append(r.config().describeReinit()).append("`, repair ").append(r.config().repair().samples())
                 .append(" samples x ").append(r.config().repair().epochs()).append(" epochs. ")

@@ -21,7 +21,8 @@ class BudgetTest {
 
     @Test
     void trainedTwinsCountTheirEpochsAndGradientVariantsOnePass() {
-        // trained: 3 variants x (120 backdoor-mix + 60 clean) x 3 epochs + 100 repair x 2 = 1,820 passes over 280 samples
+        // trained: 3 variants x (120 backdoor-mix + 60 clean) x 3 epochs + 100 repair x 2 = 1,820 passes over 280
+        // samples
         DefendJob.Training trained = budget("preset: cpu\nvariants: 3\ndeltas: trained");
         assertThat(trained.samples()).hasSize(280);
         assertThat(trained.config().epochs()).isEqualTo(Math.round(1820 / 280.0));
