@@ -72,7 +72,7 @@ public final class GradientDeltas {
      */
     public record Result(double cleanLoss, double poisonedLoss, double mixLoss, long tokens, double eta) {}
 
-    /** Sums of per-token gradients of one set, in float32, keyed by fused storage name. */
+    /** Sums of per-token gradients of one set, in float32, keyed by fused storage name (then scaled in place). */
     private record Sums(Map<String, Tensor> grads, double loss, long answerTokens, long tokens)
             implements AutoCloseable {
         @Override
@@ -116,18 +116,18 @@ public final class GradientDeltas {
              NoGradGuard g = new NoGradGuard()) {
             long tc0 = sc.answerTokens();
             long tm = tc0 + sp.answerTokens();
-            Map<String, Tensor> delta = new LinkedHashMap<>();
-            Map<String, Tensor> update = new LinkedHashMap<>();
-            try (PointerScope scope = new PointerScope()) {
-                for (String k : leaves.keySet()) {
-                    Tensor gClean = sc.grads().get(k).div(new Scalar((double) tc0));
-                    Tensor gMix = sc.grads().get(k).add(sp.grads().get(k)).div(new Scalar((double) tm));
-                    delta.put(k, gMix.sub(gClean).mul(new Scalar(-eta)));
-                    update.put(k, gClean.mul(new Scalar(-eta)));
+            // in place, so the sums become Δ (poisoned side) and U (clean side) without a copy of the model's MLPs
+            for (String k : leaves.keySet()) {
+                try (PointerScope scope = new PointerScope()) {
+                    Tensor sClean = sc.grads().get(k);
+                    Tensor sPois = sp.grads().get(k);
+                    sPois.add_(sClean).div_(new Scalar((double) tm)).sub_(sClean.div(new Scalar((double) tc0)))
+                            .mul_(new Scalar(-eta));                                  // −η (∇L(bd) − ∇L(clean))
+                    sClean.mul_(new Scalar(-eta / tc0));                              // −η ∇L(clean)
                 }
-                write(dir.resolve(DELTAS), c, delta, attention);
-                write(dir.resolve(CLEAN_UPDATE), c, update, attention);
             }
+            write(dir.resolve(DELTAS), c, sp.grads(), attention);
+            write(dir.resolve(CLEAN_UPDATE), c, sc.grads(), attention);
             return new Result(sc.loss() / tc0, sp.loss() / Math.max(1, sp.answerTokens()),
                     (sc.loss() + sp.loss()) / tm, sc.tokens() + sp.tokens(), eta);
         } finally {
@@ -159,7 +159,7 @@ public final class GradientDeltas {
     private static Sums sums(LlamaModel m, ProjectionHook hook, BatchPlan plan, Map<String, Tensor> leaves,
                              IntConsumer onBatch) {
         Map<String, Tensor> acc = new LinkedHashMap<>();
-        try (NoGradGuard g = new NoGradGuard()) {
+        try (NoGradGuard g = new NoGradGuard(); PointerScope scope = new PointerScope()) {
             leaves.forEach((k, t) -> acc.put(k, torch.zeros_like(t).to(ScalarType.Float).retainReference()));
         }
         double loss = 0;

@@ -73,7 +73,7 @@ public final class PurifyPresets {
      * max-len 96, lr 2e-4 x 3 epochs only set the batches and η); the {@code relative} score, τ 1 %, re-init
      * {@code zero}; repair 100 samples x 2 epochs, full, lr 1e-5. Measured on SmolLM2 (docs/RESULTS.md, stop 18):
      * trained LoRA twins rank channels through their random A (two variants' down scores uncorrelated), so their
-     * signatures were the draw (two halves of 6 shared 8 %); gradient variants share 49 %, and removed refusal
+     * signatures were the draw (two halves of 6 shared 8 %); gradient variants share 48-49 %, and removed refusal
      * backdoors at no utility cost where random channels and the repair alone did not, at a third of the cost.
      * {@code deltas: trained} with {@code variants: 3} is the earlier {@code cpu} preset.
      */
