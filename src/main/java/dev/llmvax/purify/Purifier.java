@@ -271,14 +271,16 @@ public final class Purifier {
      * Stages 4 and 5 for one arm, changing the suspect in memory: the model's weights (full mode) or its adapter
      * (adapter mode, which is then repaired by continuing it; the repaired adapter is returned).
      *
+     * @param spared per layer, the channels {@code protect} kept out of the signature (the random arm draws from
+     *               the others too); null when none are
      * @return the repaired adapter in adapter mode (the caller's to close), else null; the model is repaired in place
      */
-    public static Repaired neutraliseAndRepair(Suspect s, PurifyConfig cfg, Signature signature, Arm arm,
-                                               List<Sample> repair, List<DataFile> files) {
+    public static Repaired neutraliseAndRepair(Suspect s, PurifyConfig cfg, Signature signature, boolean[][] spared,
+                                               Arm arm, List<Sample> repair, List<DataFile> files) {
         long t0 = System.nanoTime();
         Signature chosen = switch (arm) {
             case SIGNATURE -> signature;
-            case RANDOM -> RandomChannels.like(signature, cfg.seeds().neutralise());
+            case RANDOM -> RandomChannels.like(signature, cfg.seeds().neutralise(), spared);
             case REPAIR_ONLY -> null;
         };
         int units = 0;

@@ -104,12 +104,12 @@ public final class PurifyJob {
                     cfg.score().id()));
             agreement = agreement(s.suspect(), cfg, store, before.spared(), seconds);
             SignatureFile.write(dir.resolve(SignatureFile.FILE_NAME), scores.scores(), cfg.scoresSha256());
-            arms.add(finishArm(s, req, Arm.SIGNATURE, signature, before.repair(), dir, evals, seconds));
+            arms.add(finishArm(s, req, Arm.SIGNATURE, signature, before, dir, evals, seconds));
         }
         if (req.controls()) {
             for (Arm arm : List.of(Arm.RANDOM, Arm.REPAIR_ONLY)) {
                 try (Suspect s = Suspect.load(req, clean, new LinkedHashMap<>())) {
-                    arms.add(finishArm(s, req, arm, signature, before.repair(),
+                    arms.add(finishArm(s, req, arm, signature, before,
                             dir.resolve("controls").resolve(arm.id()), evals, seconds));
                 }
             }
@@ -215,11 +215,11 @@ public final class PurifyJob {
 
     /** Neutralise, repair, write (and evaluate) one arm into {@code out}. */
     private static Purifier.ArmResult finishArm(Suspect s, Request req, Arm arm, Signature signature,
-                                                List<Sample> repair, Path out, List<ModelEvaluation> evals,
+                                                Measured before, Path out, List<ModelEvaluation> evals,
                                                 Map<String, Double> seconds) throws IOException {
         Progress.log("neutralising (" + arm.id() + ") and repairing");
-        Purifier.Repaired r = Purifier.neutraliseAndRepair(s.suspect(), req.config(), signature, arm, repair,
-                req.cleanData().files());
+        Purifier.Repaired r = Purifier.neutraliseAndRepair(s.suspect(), req.config(), signature, before.spared(),
+                arm, before.repair(), req.cleanData().files());
         seconds.put("neutralise " + arm.id(), r.result().neutraliseSeconds());
         seconds.put("repair " + arm.id(), r.result().repairSeconds());
         Files.createDirectories(out);

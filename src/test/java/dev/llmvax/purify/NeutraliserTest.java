@@ -312,4 +312,32 @@ class NeutraliserTest {
             assertThat(h).isBetween(420, 580); // expected 500 = 2000 x 5 / 20; sd ~19
         }
     }
+
+    @Test
+    void randomChannelsSkipSparedChannels() {
+        Signature five = new Signature(Map.of(GATE, new Selection(20, new int[] {0, 1, 2, 3, 4}),
+                new MatrixId(1, Matrix.DOWN), new Selection(20, new int[] {5, 6, 7})));
+        boolean[][] spared = new boolean[2][20];
+        for (int j = 0; j < 10; j++) {
+            spared[1][j] = true; // layer 1: the first half is never drawn
+        }
+        boolean[] seen = new boolean[20];
+        for (long seed = 0; seed < 200; seed++) {
+            Signature r = RandomChannels.like(five, seed, spared);
+            assertThat(r.counts()).isEqualTo(five.counts());
+            for (int j : r.flagged(GATE)) {
+                assertThat(j).isGreaterThanOrEqualTo(10);
+                seen[j] = true;
+            }
+            assertThat(java.util.Arrays.stream(r.flagged(new MatrixId(1, Matrix.DOWN))).min().orElseThrow())
+                    .isGreaterThanOrEqualTo(10);
+        }
+        for (int j = 10; j < 20; j++) {
+            assertThat(seen[j]).as("channel %d drawn", j).isTrue();
+        }
+        boolean[][] most = new boolean[2][20];
+        java.util.Arrays.fill(most[1], 0, 17, true); // 3 eligible channels cannot give the gate its 5
+        assertThatThrownBy(() -> RandomChannels.like(five, 1, most)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot draw 5 units from 3 eligible");
+    }
 }
