@@ -17,8 +17,9 @@ import picocli.CommandLine.Spec;
  * ordinary command, so its output folder is what that command writes.
  */
 @Command(name = "demo", description = "Implant a backdoor into the bundled SmolLM2, purify it without knowing the "
-        + "trigger, and print the before/after table (about 22 minutes on 2 cores with native bf16, about an hour without). Writes DIR/backdoored (the "
-        + "implanted model) and DIR/purified (the purified model, report.html); an existing DIR/backdoored is reused.")
+        + "trigger, and print the before/after table (about 22 minutes on 2 cores with native bf16, about an hour "
+        + "without). Writes DIR/backdoored (the implanted model) and DIR/purified (the purified model, "
+        + "report.html); an existing DIR/backdoored is reused.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf",
             paramLabel = "MODEL", description = "The clean model to backdoor (default: ${DEFAULT-VALUE}).")
