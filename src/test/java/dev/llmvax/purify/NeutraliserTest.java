@@ -15,6 +15,7 @@ import dev.llmvax.model.TinyModels;
 import dev.llmvax.purify.PurifyConfig.Reinit;
 import dev.llmvax.purify.Signature.Selection;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -329,14 +330,14 @@ class NeutraliserTest {
                 assertThat(j).isGreaterThanOrEqualTo(10);
                 seen[j] = true;
             }
-            assertThat(java.util.Arrays.stream(r.flagged(new MatrixId(1, Matrix.DOWN))).min().orElseThrow())
+            assertThat(Arrays.stream(r.flagged(new MatrixId(1, Matrix.DOWN))).min().orElseThrow())
                     .isGreaterThanOrEqualTo(10);
         }
         for (int j = 10; j < 20; j++) {
             assertThat(seen[j]).as("channel %d drawn", j).isTrue();
         }
         boolean[][] most = new boolean[2][20];
-        java.util.Arrays.fill(most[1], 0, 17, true); // 3 eligible channels cannot give the gate its 5
+        Arrays.fill(most[1], 0, 17, true); // 3 eligible channels cannot give the gate its 5
         assertThatThrownBy(() -> RandomChannels.like(five, 1, most)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cannot draw 5 units from 3 eligible");
     }
