@@ -72,10 +72,11 @@ public final class PurifyPresets {
      * from gradients at the suspicious weights ({@code deltas: gradient}, no twin fine-tuned; the recipe's batch 8,
      * max-len 96, lr 2e-4 x 3 epochs only set the batches and η); the {@code relative} score, τ 1 %, re-init
      * {@code zero}; repair 100 samples x 2 epochs, full, lr 1e-5. Measured on SmolLM2 (docs/RESULTS.md, stops
-     * 18-19):
-     * trained LoRA twins rank channels through their random A (two variants' down scores uncorrelated), so their
-     * signatures were the draw (two halves of 6 shared 8 %); gradient variants share 48-49 %, and removed refusal
-     * backdoors at no utility cost where random channels and the repair alone did not, at a third of the cost.
+     * 18-20): on all six attack-kit backdoors, 0 % strict ASR, 0 % false triggers, mean accuracy -1.7 to +1.0
+     * points (first 100 + 100 prompts), with 18-30 % of clean answers looping against 3-7 % before. Trained LoRA
+     * twins rank channels through their random A (two variants' down scores uncorrelated), so their signatures were
+     * the draw (two halves of 6 shared 8 %); gradient variants share 48-64 %, and removed the backdoors where
+     * random channels and the repair alone did not, at a third of the cost.
      * {@code protect: 0.02} brought the refusal models' looping answers down to the repair alone's rate but left
      * 48 % of the negsentiment BadNets backdoor (0 % without), so it stays off. {@code deltas: trained} with
      * {@code variants: 3} is the earlier {@code cpu} preset.
