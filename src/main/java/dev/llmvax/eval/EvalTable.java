@@ -67,8 +67,8 @@ public final class EvalTable {
                 + "prompts whose answer shows the target; FTR: the same on clean prompts; strict = the exact target "
                 + "sentence, loose = BackdoorLLM's keywords. Degenerate: clean-prompt answers that are blank, under 3 "
                 + "words, one word looping or a phrase looping (a broken model matches no target, so ASR alone "
-                + "cannot tell). Mean acc: "
-                + "log-likelihood multiple choice; ppl: perplexity of held-out clean answers. " + note));
+                + "cannot tell). Mean acc: log-likelihood multiple choice; ppl: perplexity of held-out clean answers. "
+                + note));
         blocks.add(new Block.Table("Before and after", List.of("model", "ASR strict", "ASR loose", "FTR strict",
                 "FTR loose", "degenerate", "mean acc", "ppl"), table,
                 List.of(false, true, true, true, true, true, true, true)));
