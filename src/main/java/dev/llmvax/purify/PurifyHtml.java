@@ -34,6 +34,12 @@ final class PurifyHtml {
         facts.add(new Report.Fact("signature", r.signature().total() + " channels" + (r.agreement() == null ? ""
                 : String.format(Locale.ROOT, "; halves of the variants agree on %.0f %% (chance %.1f %%)",
                 100 * r.agreement().overall(), 100 * r.agreement().chance()))));
+        if (r.adapterCoverage() != null) {
+            facts.add(new Report.Fact("adapter coverage", String.format(Locale.ROOT, "%.1f %% of the adapter's "
+                    + "update in %.1f %% of its units (%.2fx random)%s", 100 * r.adapterCoverage().energyShare(),
+                    100 * r.adapterCoverage().unitShare(), r.adapterCoverage().lift(),
+                    r.adapterCoverage().singlesOutAdapter() ? "" : ": no better than random units")));
+        }
         facts.add(new Report.Fact("time", String.format(Locale.ROOT, "%.1f min", r.seconds().getOrDefault("total",
                 0.0) / 60)));
         facts.add(new Report.Fact("llmvax", prov.version() + ", run " + prov.startedAt()));
@@ -68,6 +74,10 @@ final class PurifyHtml {
         if (r.agreement() != null) {
             blocks.add(Block.Paragraph.of("Agreement: " + r.agreement().describe() + ". "
                     + PurifyOutput.AGREEMENT_HINT));
+        }
+        if (r.adapterCoverage() != null) {
+            blocks.add(Block.Paragraph.of("Adapter coverage: " + r.adapterCoverage().describe() + "."
+                    + (r.adapterCoverage().singlesOutAdapter() ? "" : " Warning: " + PurifyOutput.WEAK_COVERAGE)));
         }
         if (r.scores() != null && r.selected() != null) {
             blocks.add(heatMap(r.scores(), r.selected()));

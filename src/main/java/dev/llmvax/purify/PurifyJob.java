@@ -75,6 +75,7 @@ public final class PurifyJob {
         Purifier.ScoresResult scores;
         Signature signature;
         SignatureAgreement agreement;
+        AdapterCoverage coverage = null;
         List<Purifier.ArmResult> arms = new ArrayList<>();
         List<DataFile> files = req.cleanData().files();
         String runKey;
@@ -103,6 +104,9 @@ public final class PurifyJob {
                     signature.total(), signature.selections().size(), cfg.tauFor(req.adapterMode()).describe(),
                     cfg.score().id()));
             agreement = agreement(s.suspect(), cfg, store, before.spared(), seconds);
+            if (req.adapterMode()) {
+                coverage = coverage(s.suspect(), signature);
+            }
             SignatureFile.write(dir.resolve(SignatureFile.FILE_NAME), scores.scores(), cfg.scoresSha256());
             arms.add(finishArm(s, req, Arm.SIGNATURE, signature, before, dir, evals, seconds));
         }
@@ -122,8 +126,8 @@ public final class PurifyJob {
         }
         seconds.put("total", (System.nanoTime() - t0) / 1e9);
         return new PurifyResult(cfg, req.adapterMode(), clean.size(), dropped, variants, scores.file().toString(),
-                scores.cached(), SignatureCounts.of(signature), agreement, arms, evals, seconds, scores.scores(),
-                signature);
+                scores.cached(), SignatureCounts.of(signature), agreement, coverage, arms, evals, seconds,
+                scores.scores(), signature);
     }
 
     /**
@@ -161,6 +165,16 @@ public final class PurifyJob {
         seconds.put("agreement", (System.nanoTime() - t) / 1e9);
         Progress.log("signature agreement: " + a.describe());
         return a;
+    }
+
+    /** Adapter mode: the adapter's share in the signature's units, logged with a warning when it is chance's. */
+    private static AdapterCoverage coverage(Purifier.Suspect s, Signature signature) {
+        AdapterCoverage c = AdapterCoverage.of(s.adapter(), signature, s.model().config());
+        Progress.log("adapter coverage: " + c.describe());
+        if (!c.singlesOutAdapter()) {
+            Progress.log("warning: " + PurifyOutput.WEAK_COVERAGE);
+        }
+        return c;
     }
 
     /** A τ layer range that starts past the model's last layer would flag nothing: refused before any training. */

@@ -25,6 +25,12 @@ public final class PurifyOutput {
             + "share they have in common, the more the signature depends on which variants were drawn, and the "
             + "less a rerun with other samples would repeat this result (more variants or samples raise it).";
 
+    /** What a chance-level adapter coverage means (docs/RESULTS.md, stop 22), for the log, card and report. */
+    static final String WEAK_COVERAGE = "the signature carries no more of the suspicious adapter's update than "
+            + "random units would, so zeroing it is unlikely to remove more of a backdoor the adapter holds than "
+            + "zeroing random units; on SmolLM2 such runs kept most of the backdoor. --mode full merges the adapter "
+            + "and re-initialises whole channels, which removed it there.";
+
     private PurifyOutput() {}
 
     /** {@code purify.json}'s layout. */
@@ -77,6 +83,11 @@ public final class PurifyOutput {
         if (r.agreement() != null) {
             b.append("\nAgreement between halves of the variants: ").append(r.agreement().describe()).append(". ")
                     .append(AGREEMENT_HINT).append('\n');
+        }
+        if (r.adapterCoverage() != null) {
+            b.append("\nAdapter coverage: ").append(r.adapterCoverage().describe()).append('.')
+                    .append(r.adapterCoverage().singlesOutAdapter() ? "" : " Warning: " + WEAK_COVERAGE)
+                    .append('\n');
         }
         b.append("\n## Time per stage\n\n| stage | seconds |\n|---|---|\n");
         r.seconds().forEach((k, v) -> b.append("| ").append(k).append(" | ")

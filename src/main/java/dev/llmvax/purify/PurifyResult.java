@@ -12,6 +12,7 @@ import java.util.Map;
  * @param droppedRecords clean records left out because their instruction is an evaluation prompt
  * @param signatureFile  the stored channel scores the signature was selected from
  * @param agreement      how far two halves of the variants agree on the signature; null with one variant
+ * @param adapterCoverage in adapter mode, the suspicious adapter's share in the signature's units; else null
  * @param scoresCached   whether the scores (and so the variants) came from an earlier run
  * @param arms           the purified model first, then any controls
  * @param evaluations    the suspicious model first, then the purified one and the controls (empty without eval)
@@ -21,7 +22,8 @@ import java.util.Map;
  */
 public record PurifyResult(PurifyConfig config, boolean adapterMode, int cleanRecords, int droppedRecords,
                            List<Purifier.VariantResult> variants, String signatureFile, boolean scoresCached,
-                           SignatureCounts signature, SignatureAgreement agreement, List<Purifier.ArmResult> arms,
+                           SignatureCounts signature, SignatureAgreement agreement,
+                           AdapterCoverage adapterCoverage, List<Purifier.ArmResult> arms,
                            List<ModelEvaluation> evaluations, Map<String, Double> seconds,
                            @JsonIgnore ChannelScores scores, @JsonIgnore Signature selected) {
     public PurifyResult {

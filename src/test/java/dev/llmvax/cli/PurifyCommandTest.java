@@ -209,6 +209,9 @@ class PurifyCommandTest {
         JsonNode result = new ObjectMapper().readTree(out.resolve("purify.json").toFile()).path("result");
         assertThat(result.path("adapterMode").asBoolean()).isTrue();
         assertThat(result.path("signature").path("total").asInt()).isPositive();
+        JsonNode coverage = result.path("adapterCoverage");
+        assertThat(coverage.path("unitShare").asDouble()).isPositive();
+        assertThat(coverage.path("energyShare").asDouble()).isBetween(0.0, 1.0);
         try (Stream<Path> s = Files.list(out.resolve("stages"))) {
             assertThat(s.filter(p -> p.getFileName().toString().startsWith("variant-"))
                     .allMatch(p -> Files.exists(p.resolve("deltas.safetensors")))).isTrue();

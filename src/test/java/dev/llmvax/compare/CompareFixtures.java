@@ -92,7 +92,8 @@ public final class CompareFixtures {
         seconds.put("total", 103.0);
         PurifyResult r = new PurifyResult(PurifyPresets.cpu(), false, 100, 0, variants, "signature.safetensors",
                 false, new SignatureCounts(Map.of(0, Map.of("gate", 3)), Map.of("gate", 3), 3),
-                new SignatureAgreement(List.of(1, 3), List.of(2), Map.of("gate", 1 / 3.0), 1 / 3.0, 0.01), arms, evals,
+                new SignatureAgreement(List.of(1, 3), List.of(2), Map.of("gate", 1 / 3.0), 1 / 3.0, 0.01), null, arms,
+                evals,
                 seconds, null, null);
         PurifyOutput.write(dir, r, provenance("purify"));
         return dir;
