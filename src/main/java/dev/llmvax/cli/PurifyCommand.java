@@ -51,9 +51,10 @@ final class PurifyCommand implements Callable<Integer> {
             + "(its own 'preset:' wins over --preset).")
     Path config;
 
-    @Option(names = "--mode", paramLabel = "full|adapter", description = "full: purify the weights (an --adapter is "
-            + "merged first); adapter: zero the adapter's factors and continue it (default: adapter with --adapter, "
-            + "else full).")
+    @Option(names = "--mode", paramLabel = "full|adapter", description = "full (default): merge any --adapter into "
+            + "MODEL and purify the weights, writing a Hugging Face folder; adapter: zero the adapter's own factors and "
+            + "continue it, writing a PEFT adapter (on SmolLM2 it left adapter-only backdoors in place where full "
+            + "mode removed them: docs/RESULTS.md).")
     String mode;
 
     @Option(names = "--tau", paramLabel = "FRACTION", description = "Override tau, the share of each MLP matrix's "
@@ -115,6 +116,10 @@ final class PurifyCommand implements Callable<Integer> {
             Progress.log(String.format("purifying %s%s (%s mode, preset %s): %d clean records%s", options.model,
                     adapter.dir != null ? " + adapter " + adapter.dir : "", adapterMode ? "adapter" : "full",
                     cfg.preset(), clean.size(), dropped > 0 ? " (" + dropped + " evaluation prompts left out)" : ""));
+            if (adapter.dir != null && !adapterMode) {
+                Progress.log("the adapter is merged into the weights and the purified model is written as a full "
+                        + "Hugging Face folder (--mode adapter keeps an adapter)");
+            }
             StageStore store = new StageStore(work.resolve("stages"));
             try {
                 result = PurifyJob.run(req, inputs, clean, dropped, store, dir.tmp());
@@ -146,7 +151,7 @@ final class PurifyCommand implements Callable<Integer> {
 
     private boolean adapterMode() {
         if (mode == null) {
-            return adapter.dir != null;
+            return false;
         }
         return switch (mode) {
             case "full" -> false;
