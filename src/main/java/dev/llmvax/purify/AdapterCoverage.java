@@ -18,9 +18,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * In adapter mode, how much of the suspicious adapter's own update the signature's units carry. Zeroing a unit
  * (a lora_B row of gate/up, a lora_A column of down) removes exactly that unit's share of the adapter's dense
  * update (α/r)·B·A, so a signature that removes the adapter's backdoor should carry more of that update than
- * random units do. Measured on SmolLM2 (docs/RESULTS.md, stop 22): on a refusal / VPI adapter-only backdoor, 35 %
- * of the units by signature carried 34 % of the adapter's MLP update, as random units would, and zeroing them left
- * most of the backdoor; the whole MLP share of the adapter zeroed left none of it.
+ * random units do. Measured on SmolLM2 (docs/RESULTS.md, stop 22): on two adapter-only backdoors the signature's
+ * 35 % of the units carried 33.8 % and 33.7 % of the adapter's update, as random units would, and zeroing them
+ * (then the repair) left 73 % and 94 % ASR, while the MLP adapters alone kept 90 % of one backdoor; merging and
+ * purifying the whole channels (full mode) removed both.
  *
  * <p>Energy of a unit: the squared L2 norm of its row (gate/up/q/k/v) or column (down/o) of the dense update, a
  * head's rows or columns summed. Matrices the adapter does not adapt count with zero energy.
