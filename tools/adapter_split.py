@@ -16,14 +16,17 @@ import struct
 import sys
 
 
-def main(src, out, modules):
+def split(src, out, modules):
+    """Writes OUT with the named modules' lora_B zeroed; raises ValueError or OSError on bad input."""
     if os.path.exists(out):
-        sys.exit(f"{out} exists: choose a new folder")
+        raise ValueError(f"{out} exists: choose a new folder")
     with open(os.path.join(src, "adapter_model.safetensors"), "rb") as f:
         raw = f.read()
+    if len(raw) < 8:
+        raise ValueError(f"{src}/adapter_model.safetensors is too short for a safetensors header")
     n = struct.unpack("<Q", raw[:8])[0]
     if 8 + n > len(raw):
-        sys.exit(f"{src}: the safetensors header runs past the end of the file")
+        raise ValueError(f"{src}/adapter_model.safetensors: the header runs past the end of the file")
     header = json.loads(raw[8:8 + n])
     data = bytearray(raw[8 + n:])
     zeroed = []
@@ -33,22 +36,29 @@ def main(src, out, modules):
         if any(f".{m}." in name for m in modules):
             a, b = info["data_offsets"]
             if not 0 <= a <= b <= len(data):
-                sys.exit(f"{src}: {name}'s offsets lie outside the file")
+                raise ValueError(f"{src}/adapter_model.safetensors: {name}'s offsets lie outside the file")
             data[a:b] = bytes(b - a)
             zeroed.append(name)
     if not zeroed:
-        sys.exit(f"{src} adapts none of {', '.join(modules)}")
+        raise ValueError(f"{src} adapts none of {', '.join(modules)}")
     tmp = out + ".tmp"
     os.makedirs(tmp)
-    shutil.copy(os.path.join(src, "adapter_config.json"), tmp)
-    with open(os.path.join(tmp, "adapter_model.safetensors"), "wb") as f:
-        f.write(raw[:8 + n])
-        f.write(data)
-    os.rename(tmp, out)
-    print(f"{out}: {len(zeroed)} lora_B tensors zeroed")
+    try:
+        shutil.copy(os.path.join(src, "adapter_config.json"), tmp)
+        with open(os.path.join(tmp, "adapter_model.safetensors"), "wb") as f:
+            f.write(raw[:8 + n])
+            f.write(data)
+        os.rename(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # gone after the rename; a failed write leaves nothing
+    return len(zeroed)
 
 
 if __name__ == "__main__":
     if len(sys.argv) != 4:
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2], sys.argv[3].split(","))
+    try:
+        count = split(sys.argv[1], sys.argv[2], sys.argv[3].split(","))
+    except (OSError, ValueError, KeyError) as e:  # json.JSONDecodeError is a ValueError
+        sys.exit(f"adapter_split: {e}")
+    print(f"{sys.argv[2]}: {count} lora_B tensors zeroed")

@@ -82,7 +82,7 @@ public final class PurifyPresets {
      * {@code variants: 3} is the earlier {@code cpu} preset.
      */
     public static PurifyConfig cpu() {
-        return cheap("cpu", PAPER_BINDINGS.size(), PAPER_BINDINGS, DeltaSource.GRADIENT);
+        return cheap("cpu", PAPER_BINDINGS);
     }
 
     /**
@@ -95,13 +95,14 @@ public final class PurifyPresets {
      * on refusal and cost 5.6 points there.
      */
     public static PurifyConfig broad() {
-        return cheap("broad", BROAD_BINDINGS.size(), BROAD_BINDINGS, DeltaSource.GRADIENT);
+        return cheap("broad", BROAD_BINDINGS);
     }
 
-    private static PurifyConfig cheap(String name, int variants, List<Binding> bindings, DeltaSource deltas) {
-        return new PurifyConfig(name, variants, bindings, 60, 0.5,
+    /** The cheap recipe both CPU presets share: one variant per binding, gradient deltas. */
+    private static PurifyConfig cheap(String name, List<Binding> bindings) {
+        return new PurifyConfig(name, bindings.size(), bindings, 60, 0.5,
                 new Training(TrainMode.LORA, 3, 2e-4, 8, 16, 0.05, List.of("all-linear"), 8, 1, 96, 0.1),
-                deltas, 0.01, Score.RELATIVE, Tau.of(0.01), Tau.of(0.35), 0, Reinit.ZERO, 0.5, 0,
+                DeltaSource.GRADIENT, 0.01, Score.RELATIVE, Tau.of(0.01), Tau.of(0.35), 0, Reinit.ZERO, 0.5, 0,
                 new Repair(100, 2, 1e-5, TrainMode.FULL, 96, 2e-4, RepairAnswers.DATA), Seeds.all(42));
     }
 

@@ -190,30 +190,33 @@ class PurifyCommandTest {
         assertThat(again.path("scoresCached").asBoolean()).isTrue();
     }
 
-    /** A random all-linear PEFT adapter over {@code model} in {@code tmp/adapter}. */
-    private Path randomAdapter(Path model) throws Exception {
+    /**
+     * Purifies a tiny model plus a random all-linear PEFT adapter with gradient variants, adding {@code mode} (e.g.
+     * {@code --mode adapter}); succeeds or fails the test. Returns purify.json's result; the output is tmp/pure.
+     */
+    private JsonNode purifyWithAdapter(String... mode) throws Exception {
+        Path model = TinyHfFolder.write(tmp.resolve("tiny"), 5);
         Path adapter = tmp.resolve("adapter");
         try (LoadedModel m = ModelLoader.load(model, Precision.F32, new Device(DeviceType.CPU));
              LoraWeights w = RandomLora.of(m.model().config(), new LoraConfig(4, 8, 0.05, List.of("all-linear"),
                      false), 3)) {
             PeftAdapter.write(adapter, false, w, new PeftAdapter.Meta(model.toString(), null, Map.of()), Map.of());
         }
-        return adapter;
+        Path cfg = Files.writeString(tmp.resolve("grad.yaml"), TINY.replace("deltas: trained", "deltas: gradient"));
+        String[] args = {"purify", model.toString(), "--adapter", adapter.toString(), "--clean-data",
+                alpaca().toString(), "--config", cfg.toString(), "--dtype", "f32", "--out",
+                tmp.resolve("pure").toString()};
+        CommandsTest.Run r = CommandsTest.run(concat(args, mode));
+        assertThat(r.code()).as(r.err()).isZero();
+        return new ObjectMapper().readTree(tmp.resolve("pure").resolve("purify.json").toFile()).path("result");
     }
 
     @Test
     void anAdapterIsMergedAndPurifiedAsFullWeightsByDefault() throws Exception {
-        Path model = TinyHfFolder.write(tmp.resolve("tiny"), 5);
-        Path adapter = randomAdapter(model);
-        Path cfg = Files.writeString(tmp.resolve("grad.yaml"), TINY.replace("deltas: trained", "deltas: gradient"));
+        JsonNode result = purifyWithAdapter();
         Path out = tmp.resolve("pure");
-        CommandsTest.Run r = CommandsTest.run("purify", model.toString(), "--adapter", adapter.toString(),
-                "--clean-data", alpaca().toString(), "--config", cfg.toString(), "--dtype", "f32", "--out",
-                out.toString());
-        assertThat(r.code()).as(r.err()).isZero();
         assertThat(out.resolve("model.safetensors")).exists();
         assertThat(out.resolve("adapter_model.safetensors")).doesNotExist();
-        JsonNode result = new ObjectMapper().readTree(out.resolve("purify.json").toFile()).path("result");
         assertThat(result.path("adapterMode").asBoolean()).isFalse();
         assertThat(result.path("adapterCoverage").isNull()).isTrue();
         assertThat(Files.readString(out.resolve("README.md"))).contains("adapter_model.safetensors");
@@ -221,16 +224,9 @@ class PurifyCommandTest {
 
     @Test
     void gradientDeltasWorkInAdapterModeToo() throws Exception {
-        Path model = TinyHfFolder.write(tmp.resolve("tiny"), 5);
-        Path adapter = randomAdapter(model);
-        Path cfg = Files.writeString(tmp.resolve("grad.yaml"), TINY.replace("deltas: trained", "deltas: gradient"));
+        JsonNode result = purifyWithAdapter("--mode", "adapter");
         Path out = tmp.resolve("pure");
-        CommandsTest.Run r = CommandsTest.run("purify", model.toString(), "--adapter", adapter.toString(), "--mode",
-                "adapter", "--clean-data", alpaca().toString(), "--config", cfg.toString(), "--dtype", "f32",
-                "--out", out.toString());
-        assertThat(r.code()).as(r.err()).isZero();
         assertThat(out.resolve("adapter_model.safetensors")).exists();
-        JsonNode result = new ObjectMapper().readTree(out.resolve("purify.json").toFile()).path("result");
         assertThat(result.path("adapterMode").asBoolean()).isTrue();
         assertThat(result.path("signature").path("total").asInt()).isPositive();
         JsonNode coverage = result.path("adapterCoverage");

@@ -9,12 +9,20 @@ import dev.llmvax.lora.LoraWeights;
 import dev.llmvax.model.LlamaConfig;
 import dev.llmvax.model.Tensors;
 import dev.llmvax.purify.Signature.Selection;
+import dev.llmvax.util.Provenance;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The adapter's share in the signature's units: against a hand count, against zeroing, and at the extremes. */
 class AdapterCoverageTest {
@@ -85,18 +93,17 @@ class AdapterCoverageTest {
     }
 
     @Test
-    void aChanceLevelCoverageIsWarnedAboutInTheCardAndReport(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws java.io.IOException {
+    void aChanceLevelCoverageIsWarnedAboutInTheCardAndReport(@TempDir Path dir) throws IOException {
         AdapterCoverage weak = new AdapterCoverage(0.35, 0.34, Map.of("gate", 0.34));
         AdapterCoverage strong = new AdapterCoverage(0.35, 0.8, Map.of("gate", 0.8));
-        dev.llmvax.util.Provenance prov = new dev.llmvax.util.Provenance("llmvax", "test", List.of("llmvax", "purify"),
+        Provenance prov = new Provenance("llmvax", "test", List.of("llmvax", "purify"),
                 "2026-11-27T00:00:00Z", "25", "linux", "cpu", Map.of());
         PurifyOutput.write(dir, result(weak), prov);
-        String card = java.nio.file.Files.readString(dir.resolve("README.md"));
+        String card = Files.readString(dir.resolve("README.md"));
         assertThat(card).contains("Adapter coverage: the flagged units (35.0 %").contains("0.97x")
                 .contains("Warning: " + PurifyOutput.WEAK_COVERAGE);
-        assertThat(java.nio.file.Files.readString(dir.resolve("report.html"))).contains("no better than random units");
-        assertThat(java.nio.file.Files.readString(dir.resolve("purify.json"))).contains("\"adapterCoverage\"")
+        assertThat(Files.readString(dir.resolve("report.html"))).contains("no better than random units");
+        assertThat(Files.readString(dir.resolve("purify.json"))).contains("\"adapterCoverage\"")
                 .contains("\"energyShare\" : 0.34");
         assertThat(PurifyOutput.modelCard(result(strong), prov)).contains("2.29x").doesNotContain("Warning");
         assertThat(PurifyOutput.modelCard(result(null), prov)).doesNotContain("Adapter coverage");
@@ -113,7 +120,7 @@ class AdapterCoverageTest {
         int r = 2;
         Random rnd = new Random(9);
         float[] b = new float[C.intermediateSize() * r];
-        java.util.Arrays.fill(b, elsewhere);
+        Arrays.fill(b, elsewhere);
         for (int row : rows) {
             for (int k = 0; k < r; k++) {
                 b[row * r + k] = inFlagged;
@@ -132,7 +139,7 @@ class AdapterCoverageTest {
             float[] v = Tensors.toFloats(d);
             int out = (int) d.size(0);
             int in = (int) d.size(1);
-            java.util.Set<Integer> flagged = new java.util.HashSet<>();
+            Set<Integer> flagged = new HashSet<>();
             for (int f : s.flagged(id)) {
                 flagged.add(f);
             }
