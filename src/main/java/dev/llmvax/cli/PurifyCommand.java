@@ -52,9 +52,11 @@ final class PurifyCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--mode", paramLabel = "full|adapter", description = "full (default): merge any --adapter into "
-            + "MODEL and purify the weights, writing a Hugging Face folder; adapter: zero the adapter's own factors and "
-            + "continue it, writing a PEFT adapter (on SmolLM2 it left adapter-only backdoors in place where full "
-            + "mode removed them: docs/RESULTS.md).")
+            + "MODEL and purify the weights, writing a Hugging Face folder; adapter: purify the adapter and continue "
+            + "it, writing a PEFT adapter over the unchanged MODEL. What adapter mode neutralises is the config's "
+            + "adapter-neutralise: units zeroes the adapter's own factors (on SmolLM2 that left adapter-only "
+            + "backdoors in place: docs/RESULTS.md), channels re-initialises whole channels as full mode does and "
+            + "writes them into the adapter as extra rank.")
     String mode;
 
     @Option(names = "--tau", paramLabel = "FRACTION", description = "Override tau, the share of each MLP matrix's "
@@ -119,6 +121,8 @@ final class PurifyCommand implements Callable<Integer> {
             if (adapter.dir != null && !adapterMode) {
                 Progress.log("the adapter is merged into the weights and the purified model is written as a full "
                         + "Hugging Face folder (--mode adapter keeps an adapter)");
+            } else if (adapterMode) {
+                Progress.log("adapter mode: " + cfg.adapterNeutralise().describe());
             }
             StageStore store = new StageStore(work.resolve("stages"));
             try {

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -72,26 +74,41 @@ public final class Neutraliser {
      */
     public static void apply(Map<String, Tensor> weights, LlamaConfig c, Signature signature, Reinit mode,
                              double scale, long seed) {
+        Function<MatrixId, Tensor> weight = id -> {
+            Tensor w = weights.get(id.weightName()); // (out, in), a view into the model
+            if (w == null) {
+                throw new IllegalArgumentException("the model has no weight " + id.weightName());
+            }
+            return w;
+        };
+        replacements(weight, c, signature, mode, scale, seed, (id, units) -> {
+            Tensor w = weight.apply(id);
+            long[] rows = slots(signature.flagged(id), id.matrix().unitWidth(c));
+            Tensor idx = Tensors.fromLongs(rows, rows.length).to(w.device(), ScalarType.Long);
+            if (id.matrix().axis() == Matrix.Axis.ROW) {
+                w.index_copy_(0, idx, units.reshape(idx.size(0), -1).to(w.device(), w.scalar_type()));
+            } else {
+                w.index_copy_(1, idx, units.reshape(idx.size(0), -1).t().to(w.device(), w.scalar_type()));
+            }
+        });
+    }
+
+    /**
+     * The new values of every flagged unit, matrix by matrix in {@link MatrixId} order with one seeded generator,
+     * as {@link #apply} draws them: {@code sink} gets (units, features) float32 in {@link ChannelScores#unitView}
+     * layout, valid until it returns. {@code source} gives the matrix the values derive from (its shape, and for
+     * {@link Reinit#MATCHED} and {@link Reinit#SCALE} its values); a tensor it makes is freed after the matrix.
+     */
+    static void replacements(Function<MatrixId, Tensor> source, LlamaConfig c, Signature signature, Reinit mode,
+                             double scale, long seed, BiConsumer<MatrixId, Tensor> sink) {
         signature.selections().forEach((id, s) -> checkUnits(id, s, c));
         try (InferenceMode guard = new InferenceMode(); Generator gen = torch.make_generator_cpu(seed)) {
             signature.selections().forEach((id, s) -> {
                 if (s.count() == 0) {
                     return;
                 }
-                Tensor w = weights.get(id.weightName()); // (out, in), a view into the model
-                if (w == null) {
-                    throw new IllegalArgumentException("the model has no weight " + id.weightName());
-                }
                 try (PointerScope scope = new PointerScope()) {
-                    Tensor units = replacement(w, id.matrix(), c, s, mode, scale, gen); // (k, features) float32
-                    int g = id.matrix().unitWidth(c);
-                    long[] rows = slots(s.flagged(), g);
-                    Tensor idx = Tensors.fromLongs(rows, rows.length).to(w.device(), ScalarType.Long);
-                    if (id.matrix().axis() == Matrix.Axis.ROW) {
-                        w.index_copy_(0, idx, units.reshape(idx.size(0), -1).to(w.device(), w.scalar_type()));
-                    } else {
-                        w.index_copy_(1, idx, units.reshape(idx.size(0), -1).t().to(w.device(), w.scalar_type()));
-                    }
+                    sink.accept(id, replacement(source.apply(id), id.matrix(), c, s, mode, scale, gen));
                 }
             });
         }

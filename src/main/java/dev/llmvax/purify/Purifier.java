@@ -40,7 +40,8 @@ import java.util.stream.IntStream;
  *   <li>neutralise and repair: on the model in memory, which the caller then writes out.</li>
  * </ol>
  * The suspicious model is either full weights ({@code adapter == null}) or a base plus a LoRA adapter that stays
- * unmerged: then variants and repair continue that adapter and neutralising zeroes its factors.
+ * unmerged: then variants and repair continue that adapter, and neutralising zeroes its factors or, with
+ * {@code adapter-neutralise: channels}, re-initialises whole channels into it ({@link AdapterChannels}).
  */
 public final class Purifier {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -269,7 +270,8 @@ public final class Purifier {
 
     /**
      * Stages 4 and 5 for one arm, changing the suspect in memory: the model's weights (full mode) or its adapter
-     * (adapter mode, which is then repaired by continuing it; the repaired adapter is returned).
+     * (adapter mode, which is then repaired by continuing it; the repaired adapter is returned, widened by the
+     * re-initialised channels with {@code adapter-neutralise: channels}, the base left as it was).
      *
      * @param spared per layer, the channels {@code protect} kept out of the signature (the random arm draws from
      *               the others too); null when none are
@@ -284,9 +286,13 @@ public final class Purifier {
             case REPAIR_ONLY -> null;
         };
         int units = 0;
+        AdapterChannels rewrite = null; // adapter mode cutting whole channels: the base's share, put back later
         if (chosen != null) {
             units = chosen.total();
-            if (s.adapterMode()) {
+            if (s.adapterMode() && cfg.adapterNeutralise() == PurifyConfig.AdapterNeutralise.CHANNELS) {
+                rewrite = AdapterChannels.neutralise(s.model().model(), s.adapter(), chosen, cfg.reinit(),
+                        cfg.reinitScale(), cfg.seeds().neutralise());
+            } else if (s.adapterMode()) {
                 Neutraliser.applyToAdapter(s.adapter(), chosen, s.model().config());
             } else {
                 Neutraliser.apply(s.model().model(), chosen, cfg.reinit(), cfg.reinitScale(),
@@ -297,12 +303,17 @@ public final class Purifier {
         TrainConfig tc = cfg.repairTrainConfig(s.adapterConfig());
         FineTune.Plan plan = FineTune.prepare(s.model(), s.baseId(), new DataSet(files, repair), tc);
         long t1 = System.nanoTime();
-        try (Progress bar = new Progress("repair (" + arm.id() + ")", plan.steps(), "steps")) {
+        try (AdapterChannels channels = rewrite;
+             Progress bar = new Progress("repair (" + arm.id() + ")", plan.steps(), "steps")) {
             FineTune.Outcome o = FineTune.run(s.model(), plan, tc, s.adapter(), null, false, progress(bar));
             LoraWeights adapter = null;
             if (o.lora() != null && !s.adapterMode()) {
                 try (o) {
                     LoraMerge.merge(s.model().model(), o.lora()); // a LoRA repair of full weights is merged in
+                }
+            } else if (channels != null) {
+                try (o) { // the base back as it was; the adapter now carries the re-initialised channels
+                    adapter = channels.fold(s.model().model(), o.lora());
                 }
             } else {
                 adapter = o.lora(); // adapter mode: the repaired adapter; null after a full repair

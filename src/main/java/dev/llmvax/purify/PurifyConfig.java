@@ -30,7 +30,10 @@ import java.util.Objects;
  * @param score             how a unit's terms combine into its score: the authors' Eq. 2, or Δ relative to the
  *                          clean twin's own update ({@link Score})
  * @param tau               τ per MLP matrix type for full-weight models (a fraction of each matrix's channels)
- * @param tauAdapter        τ per MLP matrix type in adapter mode (the authors needed 35–40 %)
+ * @param tauAdapter        τ per MLP matrix type in adapter mode when only the adapter's units are zeroed (the authors
+ *                          needed 35–40 %)
+ * @param adapterNeutralise what adapter mode neutralises: the adapter's own units (the authors'), or whole channels
+ *                          of base + adapter written into the adapter ({@link AdapterNeutralise})
  * @param attentionHeads    heads to flag per attention matrix (0: attention is left alone, the authors' default)
  * @param reinit            how full-weight channels are re-initialised
  * @param reinitScale       the factor {@link Reinit#SCALE} multiplies flagged units by, in [0, 1)
@@ -41,7 +44,8 @@ import java.util.Objects;
  */
 public record PurifyConfig(String preset, int variants, List<Binding> bindings, int samplesPerVariant,
                            double poisonRate, Training variantTraining, DeltaSource deltas, double lambda,
-                           Score score, Tau tau, Tau tauAdapter, int attentionHeads, Reinit reinit, double reinitScale,
+                           Score score, Tau tau, Tau tauAdapter, AdapterNeutralise adapterNeutralise,
+                           int attentionHeads, Reinit reinit, double reinitScale,
                            double protect, Repair repair, Seeds seeds) {
 
     public PurifyConfig {
@@ -52,6 +56,7 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
         Objects.requireNonNull(score, "score");
         Objects.requireNonNull(tau, "tau");
         Objects.requireNonNull(tauAdapter, "tau-adapter");
+        Objects.requireNonNull(adapterNeutralise, "adapter-neutralise");
         Objects.requireNonNull(reinit, "reinit");
         Objects.requireNonNull(repair, "repair");
         Objects.requireNonNull(seeds, "seeds");
@@ -103,8 +108,8 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
     /** This config with τ set to {@code fraction} for every MLP matrix, full-weight and adapter mode alike. */
     public PurifyConfig withTau(double fraction) {
         return new PurifyConfig(preset, variants, bindings, samplesPerVariant, poisonRate, variantTraining, deltas,
-                lambda, score, tau.withAll(fraction), tauAdapter.withAll(fraction), attentionHeads, reinit,
-                reinitScale, protect, repair, seeds);
+                lambda, score, tau.withAll(fraction), tauAdapter.withAll(fraction), adapterNeutralise, attentionHeads,
+                reinit, reinitScale, protect, repair, seeds);
     }
 
     /** The re-initialisation as reports name it: {@code zero}, or {@code scale 0.5} with its factor. */
@@ -125,9 +130,12 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
         return Math.addExact(Math.multiplyExact(variants, samplesPerVariant), repair.samples());
     }
 
-    /** τ for this kind of suspicious model. */
+    /**
+     * τ for this kind of suspicious model: {@link #tauAdapter} when adapter mode zeroes the adapter's units,
+     * {@link #tau} otherwise (whole channels are cut, in adapter mode too).
+     */
     public Tau tauFor(boolean adapterMode) {
-        return adapterMode ? tauAdapter : tau;
+        return adapterMode && adapterNeutralise == AdapterNeutralise.UNITS ? tauAdapter : tau;
     }
 
     /**
@@ -272,6 +280,31 @@ public record PurifyConfig(String preset, int variants, List<Binding> bindings, 
 
         public String id() {
             return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** What adapter mode neutralises (the suspicious model is a base plus a LoRA adapter). */
+    public enum AdapterNeutralise {
+        /**
+         * The authors': zero the flagged units' rows of lora_B and columns of lora_A, at {@link #tauAdapter}. The
+         * base's share of each flagged channel stays.
+         */
+        UNITS,
+        /**
+         * Whole channels of base + adapter at {@link #tau}, re-initialised as {@link #reinit} says, as full mode
+         * does; the adapter gets one extra rank per flagged row or column that rewrites the base's share
+         * ({@link AdapterChannels}), so the output is still base + adapter.
+         */
+        CHANNELS;
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** What this does, for the log, model card and report. */
+        public String describe() {
+            return this == UNITS ? "the adapter's flagged units zeroed (lora_B rows, lora_A columns)"
+                    : "whole channels of base + adapter re-initialised, written into the adapter as extra rank";
         }
     }
 

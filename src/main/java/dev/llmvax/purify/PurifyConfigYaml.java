@@ -45,7 +45,10 @@ import java.util.function.Supplier;
  * tau: {gate: 0.03, up: 0.03, down: 0.03, scope: matrix}   # or tau: 0.03; scope: matrix | model (one
  *                                   # ranking per matrix type across all layers); layers: [0, 19] flags
  *                                   # channels of those layers only (default: all)
- * tau-adapter: 0.35
+ * tau-adapter: 0.35                 # adapter mode with adapter-neutralise: units
+ * adapter-neutralise: channels      # adapter mode: units (zero the adapter's flagged rows/columns, at
+ *                                   # tau-adapter) | channels (re-init whole channels of base + adapter, at
+ *                                   # tau, written into the adapter as extra rank)
  * attention-heads: 0
  * reinit: matched                   # xavier | matched | zero | scale
  * reinit-scale: 0.5                 # scale: flagged units multiplied by this, in [0, 1)
@@ -63,8 +66,8 @@ final class PurifyConfigYaml {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private static final Set<String> TOP = Set.of("preset", "variants", "bindings", "samples-per-variant",
-            "poison-rate", "variant-training", "deltas", "lambda", "score", "tau", "tau-adapter", "attention-heads",
-            "reinit", "reinit-scale", "protect", "repair", "seeds");
+            "poison-rate", "variant-training", "deltas", "lambda", "score", "tau", "tau-adapter",
+            "adapter-neutralise", "attention-heads", "reinit", "reinit-scale", "protect", "repair", "seeds");
     private static final Set<String> BINDING = Set.of("key", "behaviour", "family");
     private static final Set<String> TRAINING = Set.of("mode", "epochs", "lr", "lora-rank", "lora-alpha",
             "lora-dropout", "lora-targets", "batch", "grad-accum", "max-len", "warmup-ratio");
@@ -192,6 +195,7 @@ final class PurifyConfigYaml {
         o.put("score", c.score().id());
         o.set("tau", tau(c.tau()));
         o.set("tau-adapter", tau(c.tauAdapter()));
+        o.put("adapter-neutralise", c.adapterNeutralise().id());
         o.put("attention-heads", c.attentionHeads());
         o.put("reinit", c.reinit().id());
         o.put("reinit-scale", c.reinitScale());
@@ -247,6 +251,7 @@ final class PurifyConfigYaml {
                 choice(PurifyConfig.DeltaSource.class, o.get("deltas"), "deltas"),
                 number(o.get("lambda"), "lambda"), choice(PurifyConfig.Score.class, o.get("score"), "score"),
                 tau(o.get("tau"), "tau"), tau(o.get("tau-adapter"), "tau-adapter"),
+                choice(PurifyConfig.AdapterNeutralise.class, o.get("adapter-neutralise"), "adapter-neutralise"),
                 integer(o.get("attention-heads"), "attention-heads"),
                 choice(PurifyConfig.Reinit.class, o.get("reinit"), "reinit"),
                 number(o.get("reinit-scale"), "reinit-scale"), number(o.get("protect"), "protect"),

@@ -22,7 +22,7 @@ final class PurifyHtml {
     static Report report(PurifyResult r, Provenance prov) {
         List<Report.Fact> facts = new ArrayList<>();
         facts.add(new Report.Fact("inputs", String.join(", ", prov.inputsSha256().keySet())));
-        facts.add(new Report.Fact("mode", r.adapterMode() ? "adapter (the suspicious adapter is purified)"
+        facts.add(new Report.Fact("mode", r.adapterMode() ? "adapter: " + r.config().adapterNeutralise().describe()
                 : "full weights"));
         facts.add(new Report.Fact("recipe", "preset " + r.config().preset() + ", " + r.config().variants()
                 + " variants x " + r.config().samplesPerVariant() + " samples, score " + r.config().score().id()

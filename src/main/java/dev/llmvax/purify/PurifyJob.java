@@ -104,8 +104,8 @@ public final class PurifyJob {
                     signature.total(), signature.selections().size(), cfg.tauFor(req.adapterMode()).describe(),
                     cfg.score().id()));
             agreement = agreement(s.suspect(), cfg, store, before.spared(), seconds);
-            if (req.adapterMode()) {
-                coverage = coverage(s.suspect(), signature);
+            if (req.adapterMode() && cfg.adapterNeutralise() == PurifyConfig.AdapterNeutralise.UNITS) {
+                coverage = coverage(s.suspect(), signature); // whole channels are cut whatever the adapter's share
             }
             SignatureFile.write(dir.resolve(SignatureFile.FILE_NAME), scores.scores(), cfg.scoresSha256());
             arms.add(finishArm(s, req, Arm.SIGNATURE, signature, before, dir, evals, seconds));

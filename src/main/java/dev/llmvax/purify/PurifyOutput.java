@@ -28,8 +28,9 @@ public final class PurifyOutput {
     /** What a chance-level adapter coverage means (docs/RESULTS.md, stop 22), for the log, card and report. */
     static final String WEAK_COVERAGE = "the signature carries no more of the suspicious adapter's update than "
             + "random units would, so zeroing it is unlikely to remove more of a backdoor the adapter holds than "
-            + "zeroing random units; on SmolLM2 such runs kept most of the backdoor. --mode full merges the adapter "
-            + "and re-initialises whole channels, which removed it there.";
+            + "zeroing random units; on SmolLM2 such runs kept most of the backdoor. Re-initialising whole channels "
+            + "removed it there: adapter-neutralise: channels in the config (the output stays an adapter), or --mode "
+            + "full (merged weights).";
 
     private PurifyOutput() {}
 
@@ -63,7 +64,9 @@ public final class PurifyOutput {
                 .append(" variants (deltas `").append(r.config().deltas().id()).append("`), score rule `")
                 .append(r.config().score().id()).append("`, τ ")
                 .append(r.config().tauFor(r.adapterMode()).describe()).append(", re-initialisation `")
-                .append(r.config().describeReinit()).append("`, repair ").append(r.config().repair().samples())
+                .append(r.config().describeReinit()).append("`, ")
+                .append(r.adapterMode() ? "adapter mode: " + r.config().adapterNeutralise().describe() + ", " : "")
+                .append("repair ").append(r.config().repair().samples())
                 .append(" samples x ").append(r.config().repair().epochs()).append(" epochs. ")
                 .append(r.cleanRecords()).append(" clean records used");
         if (r.droppedRecords() > 0) {

@@ -1,5 +1,6 @@
 package dev.llmvax.purify;
 
+import dev.llmvax.purify.PurifyConfig.AdapterNeutralise;
 import dev.llmvax.purify.PurifyConfig.Binding;
 import dev.llmvax.purify.PurifyConfig.DeltaSource;
 import dev.llmvax.purify.PurifyConfig.Family;
@@ -63,7 +64,8 @@ public final class PurifyPresets {
     public static PurifyConfig paper() {
         return new PurifyConfig("paper", 6, PAPER_BINDINGS, 500, 0.5,
                 new Training(TrainMode.LORA, 5, 2e-4, 8, 16, 0.05, List.of("all-linear"), 2, 4, 512, 0.1),
-                DeltaSource.TRAINED, 0.01, Score.EQ2, Tau.of(0.03), Tau.of(0.35), 0, Reinit.XAVIER, 0.5, 0,
+                DeltaSource.TRAINED, 0.01, Score.EQ2, Tau.of(0.03), Tau.of(0.35), AdapterNeutralise.UNITS, 0,
+                Reinit.XAVIER, 0.5, 0,
                 new Repair(200, 5, 1e-5, TrainMode.FULL, 512, 2e-4, RepairAnswers.DATA), Seeds.all(42));
     }
 
@@ -79,7 +81,10 @@ public final class PurifyPresets {
      * random channels and the repair alone did not, at a third of the cost.
      * {@code protect: 0.02} brought the refusal models' looping answers down to the repair alone's rate but left
      * 48 % of the negsentiment BadNets backdoor (0 % without), so it stays off. {@code deltas: trained} with
-     * {@code variants: 3} is the earlier {@code cpu} preset.
+     * {@code variants: 3} is the earlier {@code cpu} preset. In adapter mode it cuts whole channels
+     * ({@code adapter-neutralise: channels}): on two adapter-only backdoors 0 % strict ASR left where random
+     * channels left 54 % and 99 % and the repair alone 96 % and 100 % (stop 23); zeroing the adapter's own units at
+     * τ 35 % had left 73 % and 94 % (stop 22).
      */
     public static PurifyConfig cpu() {
         return cheap("cpu", PAPER_BINDINGS);
@@ -98,11 +103,12 @@ public final class PurifyPresets {
         return cheap("broad", BROAD_BINDINGS);
     }
 
-    /** The cheap recipe both CPU presets share: one variant per binding, gradient deltas. */
+    /** The cheap recipe both CPU presets share: one variant per binding, gradient deltas, whole channels cut. */
     private static PurifyConfig cheap(String name, List<Binding> bindings) {
         return new PurifyConfig(name, bindings.size(), bindings, 60, 0.5,
                 new Training(TrainMode.LORA, 3, 2e-4, 8, 16, 0.05, List.of("all-linear"), 8, 1, 96, 0.1),
-                DeltaSource.GRADIENT, 0.01, Score.RELATIVE, Tau.of(0.01), Tau.of(0.35), 0, Reinit.ZERO, 0.5, 0,
+                DeltaSource.GRADIENT, 0.01, Score.RELATIVE, Tau.of(0.01), Tau.of(0.35), AdapterNeutralise.CHANNELS, 0,
+                Reinit.ZERO, 0.5, 0,
                 new Repair(100, 2, 1e-5, TrainMode.FULL, 96, 2e-4, RepairAnswers.DATA), Seeds.all(42));
     }
 

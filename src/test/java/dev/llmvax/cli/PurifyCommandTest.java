@@ -191,10 +191,11 @@ class PurifyCommandTest {
     }
 
     /**
-     * Purifies a tiny model plus a random all-linear PEFT adapter with gradient variants, adding {@code mode} (e.g.
-     * {@code --mode adapter}); succeeds or fails the test. Returns purify.json's result; the output is tmp/pure.
+     * Purifies a tiny model plus a random all-linear PEFT adapter with gradient variants, adding {@code yaml} to the
+     * config and {@code mode} (e.g. {@code --mode adapter}) to the command; succeeds or fails the test. Returns
+     * purify.json's result; the output is tmp/pure.
      */
-    private JsonNode purifyWithAdapter(String... mode) throws Exception {
+    private JsonNode purifyWithAdapter(String yaml, String... mode) throws Exception {
         Path model = TinyHfFolder.write(tmp.resolve("tiny"), 5);
         Path adapter = tmp.resolve("adapter");
         try (LoadedModel m = ModelLoader.load(model, Precision.F32, new Device(DeviceType.CPU));
@@ -202,7 +203,8 @@ class PurifyCommandTest {
                      false), 3)) {
             PeftAdapter.write(adapter, false, w, new PeftAdapter.Meta(model.toString(), null, Map.of()), Map.of());
         }
-        Path cfg = Files.writeString(tmp.resolve("grad.yaml"), TINY.replace("deltas: trained", "deltas: gradient"));
+        Path cfg = Files.writeString(tmp.resolve("grad.yaml"), TINY.replace("deltas: trained", "deltas: gradient")
+                + yaml);
         String[] args = {"purify", model.toString(), "--adapter", adapter.toString(), "--clean-data",
                 alpaca().toString(), "--config", cfg.toString(), "--dtype", "f32", "--out",
                 tmp.resolve("pure").toString()};
@@ -213,7 +215,7 @@ class PurifyCommandTest {
 
     @Test
     void anAdapterIsMergedAndPurifiedAsFullWeightsByDefault() throws Exception {
-        JsonNode result = purifyWithAdapter();
+        JsonNode result = purifyWithAdapter("");
         Path out = tmp.resolve("pure");
         assertThat(out.resolve("model.safetensors")).exists();
         assertThat(out.resolve("adapter_model.safetensors")).doesNotExist();
@@ -224,7 +226,7 @@ class PurifyCommandTest {
 
     @Test
     void gradientDeltasWorkInAdapterModeToo() throws Exception {
-        JsonNode result = purifyWithAdapter("--mode", "adapter");
+        JsonNode result = purifyWithAdapter("adapter-neutralise: units\n", "--mode", "adapter");
         Path out = tmp.resolve("pure");
         assertThat(out.resolve("adapter_model.safetensors")).exists();
         assertThat(result.path("adapterMode").asBoolean()).isTrue();
@@ -236,6 +238,24 @@ class PurifyCommandTest {
             assertThat(s.filter(p -> p.getFileName().toString().startsWith("variant-"))
                     .allMatch(p -> Files.exists(p.resolve("deltas.safetensors")))).isTrue();
         }
+    }
+
+    @Test
+    void adapterModeCutsWholeChannelsIntoAWiderAdapterByDefault() throws Exception {
+        JsonNode result = purifyWithAdapter("", "--mode", "adapter");
+        Path out = tmp.resolve("pure");
+        assertThat(result.path("adapterMode").asBoolean()).isTrue();
+        assertThat(result.path("config").path("adapterNeutralise").asText()).isEqualToIgnoringCase("channels");
+        assertThat(result.path("adapterCoverage").isNull()).as("no units-only coverage: whole channels are cut")
+                .isTrue();
+        assertThat(result.path("signature").path("total").asInt()).isPositive();
+        int most = result.path("signature").path("perLayer").findValues("gate").stream().mapToInt(JsonNode::asInt)
+                .max().orElseThrow(); // gate, up and down flag the same count per layer at one τ
+        JsonNode config = new ObjectMapper().readTree(out.resolve("adapter_config.json").toFile());
+        int r = config.path("r").asInt();
+        assertThat(r).as("rank 4 plus one per flagged channel of the most flagged matrix").isEqualTo(4 + most);
+        assertThat(config.path("lora_alpha").asDouble() / r).as("the scale α/r is kept").isEqualTo(2.0);
+        assertThat(Files.readString(out.resolve("README.md"))).contains("whole channels of base + adapter");
     }
 
     private static String[] concat(String[] a, String[] b) {

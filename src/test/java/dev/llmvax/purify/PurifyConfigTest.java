@@ -78,6 +78,28 @@ class PurifyConfigTest {
     }
 
     @Test
+    void adapterNeutraliseChoosesTheTauOfAdapterModeAndLeavesTheScoresHashAlone() {
+        PurifyConfig units = PurifyConfig.parse("preset: cpu\nadapter-neutralise: units");
+        PurifyConfig channels = PurifyConfig.parse("preset: cpu\nadapter-neutralise: Channels");
+        assertThat(units.adapterNeutralise()).isEqualTo(PurifyConfig.AdapterNeutralise.UNITS);
+        assertThat(channels.adapterNeutralise()).isEqualTo(PurifyConfig.AdapterNeutralise.CHANNELS);
+        assertThat(PurifyConfig.load("paper").adapterNeutralise()).as("the authors'")
+                .isEqualTo(PurifyConfig.AdapterNeutralise.UNITS);
+        assertThat(channels).isEqualTo(PurifyConfig.load("cpu"));
+        assertThat(PurifyConfig.load("broad").adapterNeutralise())
+                .isEqualTo(PurifyConfig.AdapterNeutralise.CHANNELS);
+        assertThat(units.tauFor(true)).isEqualTo(units.tauAdapter());
+        assertThat(channels.tauFor(true)).as("whole channels are cut at full mode's τ").isEqualTo(channels.tau());
+        assertThat(channels.tauFor(false)).isEqualTo(channels.tau());
+        assertThat(PurifyConfigYaml.toJson(channels)).contains("\"adapter-neutralise\":\"channels\"");
+        assertThat(PurifyConfig.parse(PurifyConfigYaml.toJson(channels))).isEqualTo(channels);
+        assertThat(channels.withTau(0.02).adapterNeutralise()).isEqualTo(PurifyConfig.AdapterNeutralise.CHANNELS);
+        assertThat(channels.sha256()).isNotEqualTo(units.sha256());
+        assertThat(channels.scoresSha256()).as("the stored variants and scores serve both").isEqualTo(
+                units.scoresSha256());
+    }
+
+    @Test
     void scoreRuleIsParsedAndLeavesTheScoresHashAlone() {
         PurifyConfig cpu = PurifyConfig.parse("preset: cpu\nscore: eq2");
         PurifyConfig rel = PurifyConfig.parse("preset: cpu\nscore: Relative");
@@ -255,6 +277,7 @@ class PurifyConfigTest {
             protect: -0.1                                 | protect must be a fraction in [0, 1)
             protect: 0.7                                  | protect 0.7 leaves too few channels for τ 0.35
             score: ratio                                  | unknown score 'ratio'; known: eq2, relative
+            adapter-neutralise: heads                     | unknown adapter-neutralise 'heads'; known: units, channels
             deltas: lora                                  | unknown deltas 'lora'; known: trained, gradient
             score: [eq2]                                  | score must be a string
             preset: gpu                                   | unknown preset 'gpu'
