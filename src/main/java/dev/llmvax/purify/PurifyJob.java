@@ -240,6 +240,12 @@ public final class PurifyJob {
         LoadedModel m = s.loaded();
         Map<String, String> meta = Map.of("llmvax_purify_arm", arm.id());
         if (r.adapter() != null) {
+            int rank = s.suspect().adapterConfig().r();
+            if (r.adapter().config().r() != rank) {
+                int extra = r.adapter().config().r() - rank;
+                Progress.log(String.format(Locale.ROOT, "%s: the adapter carries the re-initialised channels in %d "
+                        + "extra rank%s (rank %d -> %d)", arm.id(), extra, extra == 1 ? "" : "s", rank, rank + extra));
+            }
             try (LoraWeights adapter = r.adapter()) {
                 PeftAdapter.writeFiles(out, adapter, new PeftAdapter.Meta(req.model().toString(),
                         BaseFingerprint.of(m), meta));
