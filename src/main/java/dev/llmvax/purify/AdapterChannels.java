@@ -43,6 +43,7 @@ public final class AdapterChannels implements AutoCloseable {
     private final LlamaConfig config;
     private final Map<MatrixId, long[]> slots = new LinkedHashMap<>();
     private final Map<MatrixId, Tensor> before = new LinkedHashMap<>(); // (slots, features) float32, base values
+    private boolean folded;
 
     private AdapterChannels(LlamaConfig config) {
         this.config = config;
@@ -107,6 +108,10 @@ public final class AdapterChannels implements AutoCloseable {
      * {@code repaired} is left as it is; the result is the caller's to close.
      */
     public LoraWeights fold(LlamaModel model, LoraWeights repaired) {
+        if (folded) { // the base is back: a second fold would find no rewrite to carry
+            throw new IllegalStateException("this rewrite was already folded into an adapter");
+        }
+        folded = true;
         LoraConfig rc = repaired.config();
         int extra = slots.values().stream().mapToInt(r -> r.length).max().orElse(0);
         int rank = rc.r() + extra;

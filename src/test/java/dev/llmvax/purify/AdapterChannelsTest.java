@@ -1,6 +1,7 @@
 package dev.llmvax.purify;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.llmvax.lora.LoraConfig;
@@ -79,6 +80,8 @@ class AdapterChannelsTest {
             LoraWeights.Pair up = wide.get(1, "up_proj"); // not adapted, not flagged in layer 1: all zeros
             assertThat(Tensors.toFloats(up.a())).containsOnly(0f);
             assertThat(Tensors.toFloats(up.b())).containsOnly(0f);
+            assertThatThrownBy(() -> ch.fold(base, repaired)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already folded");
         }
     }
 
