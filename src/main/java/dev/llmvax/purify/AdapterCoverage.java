@@ -20,8 +20,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * update (α/r)·B·A, so a signature that removes the adapter's backdoor should carry more of that update than
  * random units do. Measured on SmolLM2 (docs/RESULTS.md, stop 22): on two adapter-only backdoors the signature's
  * 35 % of the units carried 33.8 % and 33.7 % of the adapter's update, as random units would, and zeroing them
- * (then the repair) left 73 % and 94 % ASR, while the MLP adapters alone kept 90 % of one backdoor; merging and
- * purifying the whole channels (full mode) removed both.
+ * (then the repair) left 73 % and 94 % ASR, while the MLP adapters alone kept 90 % of one backdoor; cutting whole
+ * channels removed both (full mode, stop 22; {@link AdapterChannels} in adapter mode, stop 23). So the coverage is
+ * measured only when adapter mode zeroes units.
  *
  * <p>Energy of a unit: the squared L2 norm of its row (gate/up/q/k/v) or column (down/o) of the dense update, a
  * head's rows or columns summed. Matrices the adapter does not adapt count with zero energy.

@@ -225,7 +225,7 @@ class PurifyCommandTest {
     }
 
     @Test
-    void gradientDeltasWorkInAdapterModeToo() throws Exception {
+    void adapterModeZeroingUnitsReportsTheAdapterCoverage() throws Exception {
         JsonNode result = purifyWithAdapter("adapter-neutralise: units\n", "--mode", "adapter");
         Path out = tmp.resolve("pure");
         assertThat(out.resolve("adapter_model.safetensors")).exists();
