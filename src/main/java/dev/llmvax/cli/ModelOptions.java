@@ -5,6 +5,7 @@ import dev.llmvax.lora.AdapterLoading;
 import dev.llmvax.model.LoadedModel;
 import dev.llmvax.model.ModelLoader;
 import dev.llmvax.model.Precision;
+import dev.llmvax.util.CpuFeatures;
 import java.nio.file.Path;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch;
@@ -46,7 +47,32 @@ final class ModelOptions {
     }
 
     Precision precision() {
-        return Precision.parse(dtype, device.startsWith("cuda"));
+        Precision p = Precision.parse(dtype, device.startsWith("cuda"));
+        slowBf16Warning(p, device, CpuFeatures.current()).ifPresent(ModelOptions::warnOnce);
+        return p;
+    }
+
+    /**
+     * The warning for bf16 on a CPU without avx512_bf16 or AMX, where libtorch runs bf16 matmuls in a scalar
+     * fallback, not in oneDNN: on a 2-core AVX2 EPYC a 1,024 x 576 x 3,072 matmul took 3.7 s in bf16 against
+     * 29 ms in f32 (docs/PERFORMANCE.md). Empty where bf16 is fast or not asked for.
+     */
+    static java.util.Optional<String> slowBf16Warning(Precision p, String device, CpuFeatures cpu) {
+        if (p != Precision.BF16 || device.startsWith("cuda") || cpu.hasNativeBf16()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("llmvax: warning: --dtype bf16 on a CPU without native bf16 (no avx512_bf16 "
+                + "or amx_bf16): libtorch's bf16 matmuls run over 100x slower than f32 here; --dtype auto picks f32");
+    }
+
+    private static boolean warned;
+
+    /** Commands may resolve the dtype more than once; the warning is said once per run. */
+    private static synchronized void warnOnce(String warning) {
+        if (!warned) {
+            warned = true;
+            System.err.println(warning);
+        }
     }
 
     LoadedModel load() {

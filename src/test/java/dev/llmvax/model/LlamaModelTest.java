@@ -57,6 +57,27 @@ class LlamaModelTest {
         }
     }
 
+    /**
+     * A single float32 row takes the matrix-vector path in every projection and the head (LlamaModel.project),
+     * a batch of two the matmul path: the same token must give the same logits either way.
+     */
+    @Test
+    void aSingleRowGivesTheLogitsOfTheSameRowInABatch() {
+        LlamaConfig c = TinyModels.config();
+        try (LlamaModel m = TinyModels.model(c, 3, Precision.F32);
+             PointerScope s = new PointerScope(); InferenceMode g = new InferenceMode()) {
+            Tensor one = m.forward(Tensors.fromInts(new int[] {17}, 1, 1), Tensors.fromLongs(new long[] {0}, 1, 1),
+                    null, 0, null, true);
+            Tensor two = m.forward(Tensors.fromInts(new int[] {17, 4}, 2, 1),
+                    Tensors.fromLongs(new long[] {0, 0}, 2, 1), null, 0, null, true);
+            float[] single = Tensors.toFloats(one);
+            float[] batched = Tensors.toFloats(two.narrow(0, 0, 1));
+            assertThat(single).hasSize(c.vocabSize());
+            assertThat(single).containsExactly(batched, org.assertj.core.data.Offset.offset(1e-5f));
+            assertThat(Tensors.toFloats(two.narrow(0, 1, 1))).isNotEqualTo(single); // the rows differ, so it compares something
+        }
+    }
+
     @Test
     void leftPaddedBatchEqualsSeparateRuns() {
         LlamaConfig c = TinyModels.config();
