@@ -70,7 +70,7 @@ final class BenchCommand implements Runnable {
                 throw new UserError("--repeat, --prompt-len, --new-tokens and --batch must be positive");
             }
             List<Precision> precisions = dtypes.stream().map(d -> Precision.parse(d, false)).toList();
-            printMachine(out);
+            printMachine(out, precisions);
             out.printf("shape: SmolLM2-135M (random weights), prompt %d tokens, %d decode steps%n%n", promptLen,
                     newTokens);
             out.flush();
@@ -178,7 +178,7 @@ final class BenchCommand implements Runnable {
                 }
             }
             List<Precision> precisions = dtypes.stream().map(d -> Precision.parse(d, false)).toList();
-            printMachine(out);
+            printMachine(out, precisions);
             out.printf("shape: SmolLM2-135M (random weights), batch %d x %d tokens, AdamW, loss on every position; "
                     + "LoRA r 8 alpha 16 on all linear modules%n%n", batch, seq);
             out.flush();
@@ -245,9 +245,13 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    static void printMachine(PrintWriter out) {
+    /** The CPU, and the slow-bf16 warning up front: without native bf16 a bf16 round runs for hours. */
+    static void printMachine(PrintWriter out, List<Precision> precisions) {
         CpuFeatures cpu = CpuFeatures.current();
         out.printf("cpu: %s, %d cores, native bf16: %s; libtorch threads: %d%n", cpu.modelName(),
                 cpu.physicalCores(), cpu.hasNativeBf16() ? "yes" : "no", torch.get_num_threads());
+        if (precisions.contains(Precision.BF16)) {
+            ModelOptions.slowBf16Warning(Precision.BF16, "cpu", cpu).ifPresent(out::println);
+        }
     }
 }

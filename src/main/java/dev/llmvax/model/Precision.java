@@ -5,8 +5,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Compute dtype. bf16 is ~3x faster than fp32 on CPUs with native bf16 (avx512_bf16, AMX) and slower on CPUs
- * without it: ~3x on the machine of docs/java-notes.md, over 100x for a matmul on an AVX2-only EPYC, where libtorch
- * falls back to a scalar kernel (docs/PERFORMANCE.md). So {@code auto} picks per machine.
+ * without it: ~3x on an Intel Xeon (docs/java-notes.md), over 100x for a matmul on an AVX2-only AMD EPYC, where
+ * libtorch falls back to a scalar kernel (docs/PERFORMANCE.md). So {@code auto} picks per machine.
  */
 public enum Precision {
     F32(ScalarType.Float, "float32"),

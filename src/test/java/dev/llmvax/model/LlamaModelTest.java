@@ -75,6 +75,8 @@ class LlamaModelTest {
             assertThat(single).hasSize(c.vocabSize());
             assertThat(single).containsExactly(batched, org.assertj.core.data.Offset.offset(1e-5f));
             assertThat(Tensors.toFloats(two.narrow(0, 1, 1))).isNotEqualTo(single); // the rows differ, so it compares something
+            one.close();
+            two.close();
         }
     }
 
