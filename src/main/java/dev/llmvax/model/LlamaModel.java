@@ -512,9 +512,9 @@ public final class LlamaModel implements AutoCloseable {
 
     /**
      * {@code in} (..., in) times a projection stored (in, out). A single float32 row on the CPU (a batch-1 decode
-     * step) runs as a matrix-vector product: OpenBLAS takes a one-row GEMM through its packing path, 2-5x slower
-     * than its GEMV (measured on SmolLM2's shapes, 2 cores: 576 x 960 0.40 against 0.16-0.24 ms, 576 x 3,072
-     * 0.95 against 0.27 ms). Every other case takes the plain matmul.
+     * step) runs as a matrix-vector product: OpenBLAS takes a one-row GEMM through its packing path, 1.5-4x
+     * slower than its GEMV (measured on SmolLM2's shapes, 2 cores: 576 x 960 0.40-0.80 against 0.20-0.24 ms,
+     * 576 x 3,072 0.95-0.99 against 0.27-0.31 ms). Every other case takes the plain matmul.
      */
     private static Tensor project(Tensor in, Tensor wT) {
         if (!singleFloatRow(in, wT)) {
