@@ -245,7 +245,7 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    /** The CPU, and the slow-bf16 warning up front: without native bf16 a bf16 round runs for hours. */
+    /** The CPU, and the slow-bf16 warning up front (without native bf16, one bf16 train round ran over 8 min). */
     static void printMachine(PrintWriter out, List<Precision> precisions) {
         CpuFeatures cpu = CpuFeatures.current();
         out.printf("cpu: %s, %d cores, native bf16: %s; libtorch threads: %d%n", cpu.modelName(),
