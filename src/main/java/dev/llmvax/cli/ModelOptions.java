@@ -48,7 +48,9 @@ final class ModelOptions {
 
     Precision precision() {
         Precision p = Precision.parse(dtype, device.startsWith("cuda"));
-        slowBf16Warning(p, device, CpuFeatures.current()).ifPresent(ModelOptions::warnOnce);
+        if (p == Precision.BF16) { // only then is /proc/cpuinfo worth reading
+            slowBf16Warning(p, device, CpuFeatures.current()).ifPresent(ModelOptions::warnOnce);
+        }
         return p;
     }
 

@@ -517,28 +517,24 @@ public final class LlamaModel implements AutoCloseable {
      * 576 x 3,072 0.95-0.99 against 0.27-0.31 ms). Every other case takes the plain matmul.
      */
     private static Tensor project(Tensor in, Tensor wT) {
-        if (!singleFloatRow(in, wT)) {
-            return torch.matmul(in, wT);
-        }
-        long[] shape = Tensors.shape(in);
-        shape[shape.length - 1] = wT.size(1);
-        return torch.mv(wT.t(), in.reshape(-1)).reshape(shape);
+        return singleFloatRow(in, wT) ? rowTimes(in, wT.t()) : torch.matmul(in, wT);
     }
 
     /** The LM head of final-normed states (..., hidden) in the head's dtype; one float32 row as a GEMV, as above. */
     private Tensor head(Tensor h) {
-        if (!singleFloatRow(h, lmHead)) {
-            return torch.linear(h, lmHead);
-        }
-        long[] shape = Tensors.shape(h);
-        shape[shape.length - 1] = lmHead.size(0);
-        return torch.mv(lmHead, h.reshape(-1)).reshape(shape);
+        return singleFloatRow(h, lmHead) ? rowTimes(h, lmHead) : torch.linear(h, lmHead);
+    }
+
+    /** One row (1, ..., 1, in) times the transpose of {@code m} (out, in), as a GEMV: (1, ..., 1, out). */
+    private static Tensor rowTimes(Tensor row, Tensor m) {
+        long[] shape = Tensors.shape(row);
+        shape[shape.length - 1] = m.size(0);
+        return torch.mv(m, row.reshape(-1)).reshape(shape);
     }
 
     private static boolean singleFloatRow(Tensor in, Tensor w) {
-        return in.numel() == in.size(-1) && w.scalar_type().intern() == ScalarType.Float
-                && in.scalar_type().intern() == ScalarType.Float
-                && !w.is_cuda();
+        return in.numel() == in.size(-1) && !w.is_cuda() && w.scalar_type().intern() == ScalarType.Float
+                && in.scalar_type().intern() == ScalarType.Float;
     }
 
     private static Tensor hooked(ProjectionHook hook, int layer, Projection p, Tensor in, Tensor out) {
