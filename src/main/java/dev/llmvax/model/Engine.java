@@ -16,13 +16,22 @@ import java.lang.invoke.MethodHandle;
  *       costs ~0.7 ms (measured: a SmolLM2 decode step took 400 ms instead of 60 ms). A short spin before
  *       sleeping removes that; the OpenBLAS timeout matters for fp32, whose GEMMs run there (fp32 prefill
  *       at batch 32: ~330 to ~500 tokens/s).</li>
+ *   <li>glibc's malloc thresholds: by default blocks over a moving threshold (128 KiB up to 32 MiB) get their
+ *       own mapping and free heap tops over twice that go back to the kernel, so a training step's tensors come
+ *       back as fresh pages that the kernel zeroes. A fixed 32 MiB mmap threshold and a 1 GiB trim threshold
+ *       keep more of a step's memory for the next (measured, fp32 LoRA on a 2-core Zen 3, 5 steps: 1.55-1.64 M
+ *       instead of 1.64-2.15 M page faults, 8.2-9.5 s instead of 10.7-11.2 s of system time; wall time within
+ *       that machine's noise). The price: the process keeps up to its peak heap. ({@link #mallocTuned()})</li>
  *   <li>JavaCPP's per-allocation check of the process's physical memory reads /proc on every tensor made
  *       (a few percent of a decode step); libtorch manages its own memory, so the check is switched off.</li>
  * </ul>
  * A value the user already set in the environment or as a system property wins.
  */
 public final class Engine {
+    private static final int M_TRIM_THRESHOLD = -1; // glibc's malloc.h
+    private static final int M_MMAP_THRESHOLD = -3;
     private static volatile boolean done;
+    private static volatile boolean mallocTuned;
 
     private Engine() {
     }
@@ -37,6 +46,34 @@ public final class Engine {
         setPropertyIfAbsent("org.bytedeco.javacpp.maxBytes", "0");
         setEnvIfAbsent("GOMP_SPINCOUNT", "1000");
         setEnvIfAbsent("OPENBLAS_THREAD_TIMEOUT", "4");
+        mallocTuned = tuneMalloc();
+    }
+
+    /** Whether {@link #init()} set glibc's malloc thresholds (false off glibc, or when the user set their own). */
+    public static boolean mallocTuned() {
+        return mallocTuned;
+    }
+
+    private static boolean tuneMalloc() {
+        if (System.getenv("MALLOC_MMAP_THRESHOLD_") != null || System.getenv("MALLOC_TRIM_THRESHOLD_") != null
+                || System.getenv("GLIBC_TUNABLES") != null) {
+            return false;
+        }
+        try {
+            Linker linker = Linker.nativeLinker();
+            var found = linker.defaultLookup().find("mallopt");
+            if (found.isEmpty()) {
+                return false; // not glibc
+            }
+            MethodHandle mallopt = linker.downcallHandle(found.get(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            // mallopt returns 1 on success; 32 MiB is the largest mmap threshold glibc accepts on 64-bit
+            int mmap = (int) mallopt.invokeExact(M_MMAP_THRESHOLD, 32 << 20);
+            int trim = (int) mallopt.invokeExact(M_TRIM_THRESHOLD, 1 << 30);
+            return mmap == 1 && trim == 1;
+        } catch (Throwable e) {
+            return false; // only speed depends on it
+        }
     }
 
     private static void setPropertyIfAbsent(String key, String value) {
