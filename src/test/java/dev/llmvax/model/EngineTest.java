@@ -8,10 +8,12 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class EngineTest {
@@ -39,7 +41,7 @@ class EngineTest {
         assumeTrue(Engine.mallocTuned(), "glibc with llmvax's malloc settings");
         // struct mallinfo2: ten size_t fields; hblks (the 4th) counts blocks mmapped on their own. Under glibc's
         // default a 24 MiB block is one of those, and its pages come back zeroed from the kernel on every reuse.
-        StructLayout info = MemoryLayout.structLayout(java.util.stream.IntStream.range(0, 10)
+        StructLayout info = MemoryLayout.structLayout(IntStream.range(0, 10)
                 .mapToObj(i -> ValueLayout.JAVA_LONG.withName("f" + i)).toArray(MemoryLayout[]::new));
         MethodHandle mallinfo2 = LINKER.downcallHandle(LIBC.find("mallinfo2").orElseThrow(),
                 FunctionDescriptor.of(info));
@@ -48,9 +50,9 @@ class EngineTest {
         MethodHandle free = LINKER.downcallHandle(LIBC.find("free").orElseThrow(),
                 FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
         try (Arena arena = Arena.ofConfined()) {
-            long before = hblks((MemorySegment) mallinfo2.invokeExact((java.lang.foreign.SegmentAllocator) arena));
+            long before = hblks((MemorySegment) mallinfo2.invokeExact((SegmentAllocator) arena));
             MemorySegment block = (MemorySegment) malloc.invokeExact(24L << 20);
-            long during = hblks((MemorySegment) mallinfo2.invokeExact((java.lang.foreign.SegmentAllocator) arena));
+            long during = hblks((MemorySegment) mallinfo2.invokeExact((SegmentAllocator) arena));
             free.invokeExact(block);
             assertThat(block.address()).isNotZero();
             assertThat(during).isEqualTo(before);
