@@ -7,6 +7,7 @@ import dev.llmvax.model.ModelLoader;
 import dev.llmvax.model.Precision;
 import dev.llmvax.util.CpuFeatures;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.DeviceType;
@@ -59,11 +60,11 @@ final class ModelOptions {
      * fallback, not in oneDNN: on a 2-core AVX2 EPYC a 1,024 x 576 x 3,072 matmul took 3.7 s in bf16 against
      * 29 ms in f32 (docs/PERFORMANCE.md). Empty where bf16 is fast or not asked for.
      */
-    static java.util.Optional<String> slowBf16Warning(Precision p, String device, CpuFeatures cpu) {
+    static Optional<String> slowBf16Warning(Precision p, String device, CpuFeatures cpu) {
         if (p != Precision.BF16 || device.startsWith("cuda") || cpu.hasNativeBf16()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of("llmvax: warning: --dtype bf16 on a CPU without native bf16 (no avx512_bf16 "
+        return Optional.of("llmvax: warning: --dtype bf16 on a CPU without native bf16 (no avx512_bf16 "
                 + "or amx_bf16): libtorch's bf16 matmuls run over 100x slower than f32 here; --dtype auto picks f32");
     }
 

@@ -9,6 +9,7 @@ import dev.llmvax.generate.TokenListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.assertj.core.data.Offset;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Tensor;
@@ -73,8 +74,9 @@ class LlamaModelTest {
             float[] single = Tensors.toFloats(one);
             float[] batched = Tensors.toFloats(two.narrow(0, 0, 1));
             assertThat(single).hasSize(c.vocabSize());
-            assertThat(single).containsExactly(batched, org.assertj.core.data.Offset.offset(1e-5f));
-            assertThat(Tensors.toFloats(two.narrow(0, 1, 1))).isNotEqualTo(single); // the rows differ, so it compares something
+            assertThat(single).containsExactly(batched, Offset.offset(1e-5f));
+            // the two rows differ, so the comparison above is not trivially true
+            assertThat(Tensors.toFloats(two.narrow(0, 1, 1))).isNotEqualTo(single);
             one.close();
             two.close();
         }
