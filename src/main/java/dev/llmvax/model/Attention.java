@@ -14,7 +14,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * the CPU (measured: ~10x slower for a decode step, ~2x for a 64-token prefill).
  * <ul>
  *   <li>Decode steps (one query per row) on the CPU: the query heads of each kv head form one block and
- *       attention is two batched matmuls with no copy of the cache ({@link #explicit}).</li>
+ *       attention is two batched matmuls with no copy of the cache ({@link #explicit}); in float32 with the
+ *       Vector API, two Java loops instead ({@link DecodeAttention}).</li>
  *   <li>Multi-token chunks: the fused kernel, with k/v repeated per query head on the CPU (cheap next to
  *       the kernel's gain) and {@code enable_gqa} on CUDA ({@link #fused}).</li>
  * </ul>
@@ -49,6 +50,12 @@ final class Attention {
      * @return (B, H, T, D)
      */
     static Tensor explicit(Tensor q, Tensor k, Tensor v, Tensor bias) {
+        boolean loops = q.size(0) * k.size(1) >= DecodeAttention.MIN_BLOCKS && DecodeAttention.accepts(q, k, v);
+        return loops ? DecodeAttention.attend(q, k, v, bias) : batchedMatmul(q, k, v, bias);
+    }
+
+    /** {@link #explicit} as two batched matmuls over (row, kv head) blocks. */
+    static Tensor batchedMatmul(Tensor q, Tensor k, Tensor v, Tensor bias) {
         long b = q.size(0);
         long h = q.size(1);
         long t = q.size(2);

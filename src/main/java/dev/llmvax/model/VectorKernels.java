@@ -1,0 +1,125 @@
+package dev.llmvax.model;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The two halves of a decode step's attention as Vector API loops over float32 native memory, for
+ * {@link DecodeAttention}. Only that class touches this one, and only once it has seen the
+ * {@code jdk.incubator.vector} module, so a JVM started without the module never loads it.
+ *
+ * <p>Layout: "pairs" are (row, kv head) blocks. Queries are {@code (pairs, G, D)} contiguous; keys and values
+ * are {@code D}-float rows, {@code pairStride} floats from one pair to the next (a view into the KV cache).
+ */
+final class VectorKernels {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private VectorKernels() {
+    }
+
+    /** Floats per vector: the head dim must be a multiple of it. */
+    static int lanes() {
+        return SPECIES.length();
+    }
+
+    /**
+     * {@code scores[p][g][s] = scale * q[p][g] . k[p][s]} for pairs {@code [from, to)}; scores are
+     * {@code (pairs, G, S)} contiguous.
+     */
+    static void scores(MemorySegment q, MemorySegment k, MemorySegment scores, int from, int to, int g, int s,
+                       int d, long pairStride, float scale) {
+        long row = d * 4L;
+        int step = SPECIES.length();
+        for (int p = from; p < to; p++) {
+            long kBase = p * pairStride * 4;
+            for (int h = 0; h < g; h++) {
+                long qRow = ((long) p * g + h) * row;
+                long out = ((long) p * g + h) * s * 4L;
+                int j = 0;
+                // four keys at a time: each query load feeds four independent FMA chains
+                for (; j + 4 <= s; j += 4) {
+                    long k0 = kBase + j * row;
+                    FloatVector a0 = FloatVector.zero(SPECIES);
+                    FloatVector a1 = a0;
+                    FloatVector a2 = a0;
+                    FloatVector a3 = a0;
+                    for (int c = 0; c < d; c += step) {
+                        long off = c * 4L;
+                        FloatVector qc = FloatVector.fromMemorySegment(SPECIES, q, qRow + off, ORDER);
+                        a0 = FloatVector.fromMemorySegment(SPECIES, k, k0 + off, ORDER).fma(qc, a0);
+                        a1 = FloatVector.fromMemorySegment(SPECIES, k, k0 + row + off, ORDER).fma(qc, a1);
+                        a2 = FloatVector.fromMemorySegment(SPECIES, k, k0 + 2 * row + off, ORDER).fma(qc, a2);
+                        a3 = FloatVector.fromMemorySegment(SPECIES, k, k0 + 3 * row + off, ORDER).fma(qc, a3);
+                    }
+                    long o = out + j * 4L;
+                    scores.set(F32, o, a0.reduceLanes(VectorOperators.ADD) * scale);
+                    scores.set(F32, o + 4, a1.reduceLanes(VectorOperators.ADD) * scale);
+                    scores.set(F32, o + 8, a2.reduceLanes(VectorOperators.ADD) * scale);
+                    scores.set(F32, o + 12, a3.reduceLanes(VectorOperators.ADD) * scale);
+                }
+                for (; j < s; j++) {
+                    long kRow = kBase + j * row;
+                    FloatVector a = FloatVector.zero(SPECIES);
+                    for (int c = 0; c < d; c += step) {
+                        long off = c * 4L;
+                        a = FloatVector.fromMemorySegment(SPECIES, k, kRow + off, ORDER)
+                                .fma(FloatVector.fromMemorySegment(SPECIES, q, qRow + off, ORDER), a);
+                    }
+                    scores.set(F32, out + j * 4L, a.reduceLanes(VectorOperators.ADD) * scale);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code out[p][g] = sum_s probs[p][g][s] * v[p][s]} for pairs {@code [from, to)}; probs are
+     * {@code (pairs, G, S)} and out {@code (pairs, G, D)}, both contiguous.
+     */
+    static void weightedValues(MemorySegment probs, MemorySegment v, MemorySegment out, int from, int to, int g,
+                               int s, int d, long pairStride) {
+        long row = d * 4L;
+        int step = SPECIES.length();
+        long block = 4L * step * 4; // four vectors of output accumulate in registers at a time
+        for (int p = from; p < to; p++) {
+            long vBase = p * pairStride * 4;
+            for (int h = 0; h < g; h++) {
+                long pRow = ((long) p * g + h) * s * 4L;
+                long oRow = ((long) p * g + h) * row;
+                long c = 0;
+                for (; c + block <= row; c += block) {
+                    FloatVector a0 = FloatVector.zero(SPECIES);
+                    FloatVector a1 = a0;
+                    FloatVector a2 = a0;
+                    FloatVector a3 = a0;
+                    long vb = SPECIES.vectorByteSize();
+                    for (int j = 0; j < s; j++) {
+                        FloatVector w = FloatVector.broadcast(SPECIES, probs.get(F32, pRow + j * 4L));
+                        long at = vBase + j * row + c;
+                        a0 = FloatVector.fromMemorySegment(SPECIES, v, at, ORDER).fma(w, a0);
+                        a1 = FloatVector.fromMemorySegment(SPECIES, v, at + vb, ORDER).fma(w, a1);
+                        a2 = FloatVector.fromMemorySegment(SPECIES, v, at + 2 * vb, ORDER).fma(w, a2);
+                        a3 = FloatVector.fromMemorySegment(SPECIES, v, at + 3 * vb, ORDER).fma(w, a3);
+                    }
+                    a0.intoMemorySegment(out, oRow + c, ORDER);
+                    a1.intoMemorySegment(out, oRow + c + vb, ORDER);
+                    a2.intoMemorySegment(out, oRow + c + 2 * vb, ORDER);
+                    a3.intoMemorySegment(out, oRow + c + 3 * vb, ORDER);
+                }
+                for (; c < row; c += SPECIES.vectorByteSize()) { // head dims that are not a multiple of four vectors
+                    FloatVector a = FloatVector.zero(SPECIES);
+                    for (int j = 0; j < s; j++) {
+                        FloatVector w = FloatVector.broadcast(SPECIES, probs.get(F32, pRow + j * 4L));
+                        a = FloatVector.fromMemorySegment(SPECIES, v, vBase + j * row + c, ORDER).fma(w, a);
+                    }
+                    a.intoMemorySegment(out, oRow + c, ORDER);
+                }
+            }
+        }
+    }
+}
