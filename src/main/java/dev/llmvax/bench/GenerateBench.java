@@ -41,7 +41,7 @@ public final class GenerateBench {
                     n.path("new_tokens").asInt(), n.path("prefill_s").asDouble(), n.path("decode_s").asDouble());
         }
 
-        /** 400 prompts at batch 32 (13 batches, the last costed as full), decode scaled to 128 tokens. */
+        /** 400 prompts at this batch (13 batches at 32, the last costed as full), decode scaled to 128 tokens. */
         public double projectedEvalSeconds() {
             int batches = (int) Math.ceil(400.0 / batch);
             return batches * (prefillSeconds + decodeSeconds * 128.0 / newTokens);

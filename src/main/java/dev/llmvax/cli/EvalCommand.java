@@ -119,7 +119,8 @@ final class EvalCommand implements Callable<Integer> {
     int maxNewTokens;
 
     @Option(names = "--batch", defaultValue = "" + EvalSpec.BATCH_SIZE, paramLabel = "N",
-            description = "Prompts per generation batch (default: ${DEFAULT-VALUE}).")
+            description = "Prompts per generation batch (default: ${DEFAULT-VALUE}); fewer where a batch's KV cache "
+                    + "would pass 2 GiB.")
     int batch;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "New folder to write.")

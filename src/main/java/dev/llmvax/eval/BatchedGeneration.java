@@ -25,13 +25,21 @@ public final class BatchedGeneration {
      */
     public record Answer(String text, int newTokens, boolean stopped) {}
 
+    /**
+     * The KV cache one batch may take. A batch holds fewer prompts than asked when its cache would pass this:
+     * SmolLM2's cache takes 46 KB per row and position in float32, so 128 rows of 123 + 128 positions need
+     * 1.5 GB, where a 7B model with 32 kv heads takes 1 MB per row and position and gets 8 rows.
+     */
+    static final long KV_CACHE_BUDGET_BYTES = 2L << 30;
+
     private BatchedGeneration() {}
 
     /**
      * Answers to {@code prompts}, in their order.
      *
      * @param maxNewTokens at most this many tokens per answer
-     * @param batchSize    prompts per batch
+     * @param batchSize    prompts per batch at most; fewer where the batch's KV cache would pass
+     *                     {@link #KV_CACHE_BUDGET_BYTES}
      * @param rowsDone     told how many more answers are complete, as they complete
      */
     public static List<Answer> run(LoadedModel model, List<int[]> prompts, int maxNewTokens, int batchSize,
@@ -44,8 +52,12 @@ public final class BatchedGeneration {
         Integer[] order = IntStream.range(0, prompts.size()).boxed().toArray(Integer[]::new);
         Arrays.sort(order, Comparator.comparingInt(i -> prompts.get(i).length)); // stable: ties keep their order
         Answer[] answers = new Answer[prompts.size()];
-        for (int from = 0; from < order.length; from += batchSize) {
-            int to = Math.min(order.length, from + batchSize);
+        int[] lengths = Arrays.stream(order).mapToInt(i -> prompts.get(i).length).toArray();
+        int[] ends = batchEnds(lengths, batchSize, maxNewTokens, model.model().kvCacheBytesPerPosition(),
+                KV_CACHE_BUDGET_BYTES);
+        for (int b = 0; b < ends.length; b++) {
+            int from = b == 0 ? 0 : ends[b - 1];
+            int to = ends[b];
             List<int[]> batch = new ArrayList<>(to - from);
             for (int k = from; k < to; k++) {
                 batch.add(prompts.get(order[k]));
@@ -63,6 +75,24 @@ public final class BatchedGeneration {
             }
         }
         return List.of(answers);
+    }
+
+    /**
+     * Where each batch ends over prompts of ascending {@code lengths}: at most {@code batchSize} rows, and no more
+     * than a KV cache of {@code budget} bytes holds at the batch's longest prompt plus {@code maxNewTokens}; a
+     * batch has one row at least, whatever its cache.
+     */
+    static int[] batchEnds(int[] lengths, int batchSize, int maxNewTokens, long bytesPerPosition, long budget) {
+        List<Integer> ends = new ArrayList<>();
+        for (int from = 0, to; from < lengths.length; from = to) {
+            to = from + 1; // ascending lengths: each row added is the batch's longest so far
+            while (to < lengths.length && to - from < batchSize
+                    && (to - from + 1L) * (lengths[to] + maxNewTokens) * bytesPerPosition <= budget) {
+                to++;
+            }
+            ends.add(to);
+        }
+        return ends.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static Answer answer(LoadedModel model, int[] ids) {

@@ -12,8 +12,6 @@ import java.util.function.IntConsumer;
  * model's behaviour on clean prompts instead of towards another model's answers.
  */
 public final class ModelAnswers {
-    private static final int BATCH = 32;
-
     private ModelAnswers() {}
 
     /**
@@ -27,7 +25,8 @@ public final class ModelAnswers {
         for (Sample s : records) {
             ids.add(prompts.encode(s, PromptFormat.TEMPLATED).ids());
         }
-        List<BatchedGeneration.Answer> answers = BatchedGeneration.run(model, ids, maxNewTokens, BATCH, rowsDone);
+        List<BatchedGeneration.Answer> answers = BatchedGeneration.run(model, ids, maxNewTokens, EvalSpec.BATCH_SIZE,
+                rowsDone);
         List<Sample> out = new ArrayList<>(records.size());
         for (int i = 0; i < answers.size(); i++) {
             Sample s = records.get(i);

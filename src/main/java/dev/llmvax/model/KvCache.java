@@ -58,6 +58,33 @@ public final class KvCache implements AutoCloseable {
         batch = rows.length;
     }
 
+    /**
+     * Copies all of {@code part} into rows {@code [row, row + part.batch())} at slots
+     * {@code [slot, slot + part.capacity())}, and zeroes those rows' slots before {@code slot}. A prompt prefilled
+     * in a shorter part sits right-aligned, as it would padded to the whole batch; the slots before it are masked
+     * as padding but must still hold finite numbers, since the attention multiplies their zero weights by them.
+     */
+    public void putRows(int row, int slot, KvCache part) {
+        if (row < 0 || row + part.batch > batch || slot < 0 || slot + part.capacity > capacity
+                || part.keys.length != keys.length) {
+            throw new IllegalArgumentException("cannot put a " + part.batch + " x " + part.capacity + " cache at row "
+                    + row + ", slot " + slot + " of a " + batch + " x " + capacity + " one");
+        }
+        for (int l = 0; l < keys.length; l++) {
+            for (Tensor[] pair : new Tensor[][] {{keys[l], part.keys[l]}, {values[l], part.values[l]}}) {
+                try (Tensor rows = pair[0].narrow(0, row, part.batch);
+                     Tensor into = rows.narrow(2, slot, part.capacity)) {
+                    into.copy_(pair[1]);
+                    if (slot > 0) {
+                        try (Tensor before = rows.narrow(2, 0, slot)) {
+                            before.zero_();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Stores this chunk's k/v at {@code [start, start+T)} and returns views over {@code [0, start+T)}. */
     Tensor[] append(int layer, int start, Tensor k, Tensor v) {
         long t = k.size(2);
@@ -67,6 +94,16 @@ public final class KvCache implements AutoCloseable {
         keys[layer].narrow(2, start, t).copy_(k);
         values[layer].narrow(2, start, t).copy_(v);
         return new Tensor[] {keys[layer].narrow(2, 0, start + t), values[layer].narrow(2, 0, start + t)};
+    }
+
+    /** Layer {@code layer}'s whole key tensor (batch, kv_heads, capacity, head_dim), for tests. */
+    Tensor keys(int layer) {
+        return keys[layer];
+    }
+
+    /** Layer {@code layer}'s whole value tensor, for tests. */
+    Tensor values(int layer) {
+        return values[layer];
     }
 
     @Override

@@ -215,6 +215,12 @@ public final class LlamaModel implements AutoCloseable {
         return device.is_cuda() ? precision.scalarType() : ScalarType.Float;
     }
 
+    /** Bytes a KV cache takes per row and position: keys and values of every layer, in {@link #attentionType()}. */
+    public long kvCacheBytesPerPosition() {
+        long perElement = attentionType() == ScalarType.Float ? 4 : 2; // float32, or bf16/fp16 on CUDA
+        return 2L * config.numLayers() * config.numKvHeads() * config.headDim() * perElement;
+    }
+
     /**
      * All parameters under their Hugging Face names (views into the fused storage; the tied LM head is
      * omitted, as transformers omits it). Close the returned views when done; the weights stay.
