@@ -56,7 +56,7 @@ public final class EvalHtml {
                 + r.models().getFirst().attack().runs().getFirst().clean().n() + " clean"
                 + (s.limit() != null ? " (--limit " + s.limit() + ")" : "")));
         f.add(new Report.Fact("generation", "greedy, at most " + s.maxNewTokens() + " new tokens, batches of "
-                + s.batchSize()));
+                + "up to " + s.batchSize()));
         f.add(new Report.Fact("llmvax", r.provenance().version() + ", run " + r.provenance().startedAt()));
         return f;
     }
