@@ -24,7 +24,7 @@ public record EvalSpec(BackdoorTask task, BackdoorAttack attack, String trigger,
 
     /**
      * Large batches amortise a decode step's fixed cost (streaming every weight once per step): on a 2-core Zen 3
-     * in float32, 400 attack-kit prompts (200 + 200) took 305 s to answer at batch 128 and 421 s at 32, with
+     * in float32, 400 attack-kit prompts (200 + 200) took 272 s to answer at batch 128 and 421 s at 32, with
      * identical answers. {@link BatchedGeneration} shrinks a batch whose KV cache would not fit its budget.
      */
     public static final int BATCH_SIZE = 128;
