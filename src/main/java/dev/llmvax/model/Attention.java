@@ -50,8 +50,16 @@ final class Attention {
      * @return (B, H, T, D)
      */
     static Tensor explicit(Tensor q, Tensor k, Tensor v, Tensor bias) {
+        return explicit(q, k, v, bias, null, null);
+    }
+
+    /**
+     * {@link #explicit(Tensor, Tensor, Tensor, Tensor)} where {@code bias} masks each row r outside
+     * {@code [spanFrom[r], spanTo[r])} (or more): the Vector API loops then skip the keys outside the spans.
+     */
+    static Tensor explicit(Tensor q, Tensor k, Tensor v, Tensor bias, int[] spanFrom, int[] spanTo) {
         boolean loops = q.size(0) * k.size(1) >= DecodeAttention.MIN_BLOCKS && DecodeAttention.accepts(q, k, v);
-        return loops ? DecodeAttention.attend(q, k, v, bias) : batchedMatmul(q, k, v, bias);
+        return loops ? DecodeAttention.attend(q, k, v, bias, spanFrom, spanTo) : batchedMatmul(q, k, v, bias);
     }
 
     /** {@link #explicit} as two batched matmuls over (row, kv head) blocks. */

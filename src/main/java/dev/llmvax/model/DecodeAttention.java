@@ -2,6 +2,7 @@ package dev.llmvax.model;
 
 import java.lang.foreign.MemorySegment;
 import java.util.stream.IntStream;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -81,19 +82,29 @@ final class DecodeAttention {
         return stride >= s * d ? stride : -1;
     }
 
+    /** {@link #attend(Tensor, Tensor, Tensor, Tensor, int[], int[])} over every key of every row. */
+    static Tensor attend(Tensor q, Tensor k, Tensor v, Tensor bias) {
+        return attend(q, k, v, bias, null, null);
+    }
+
     /**
      * Softmax attention of {@code q} over {@code k}/{@code v}, as {@link Attention#batchedMatmul} computes it.
+     * With spans, row r attends to keys {@code [spanFrom[r], spanTo[r])} only, as if the rest were masked: rows
+     * refilled mid-generation have short histories in a cache as long as the longest, and the keys outside a
+     * span are neither read nor multiplied.
      *
-     * @param q    (B, H, 1, D)
-     * @param k    (B, KV, S, D)
-     * @param v    (B, KV, S, D)
-     * @param bias additive mask (1 or B*KV, H/KV, S) in float32, or null
+     * @param q        (B, H, 1, D)
+     * @param k        (B, KV, S, D)
+     * @param v        (B, KV, S, D), finite everywhere
+     * @param bias     additive mask (1 or B*KV, H/KV, S) in float32, or null
+     * @param spanFrom per row, or null (then spanTo is null too)
      * @return (B, H, 1, D) float32
      */
-    static Tensor attend(Tensor q, Tensor k, Tensor v, Tensor bias) {
+    static Tensor attend(Tensor q, Tensor k, Tensor v, Tensor bias, int[] spanFrom, int[] spanTo) {
         if (!accepts(q, k, v)) {
             throw new IllegalArgumentException("decode attention cannot take these tensors");
         }
+        checkSpans(spanFrom, spanTo, q.size(0), k.size(2));
         int b = (int) q.size(0);
         int h = (int) q.size(1);
         int d = (int) q.size(3);
@@ -104,12 +115,15 @@ final class DecodeAttention {
         long kStride = pairStride(k);
         long vStride = pairStride(v);
         Tensor qc = q.contiguous();
-        Tensor scores = torch.empty(pairs, g, s);
+        // outside the spans nothing writes a score: -inf there gives those keys a probability of exactly 0
+        Tensor scores = spanFrom == null ? torch.empty(pairs, g, s)
+                : torch.full(new long[] {pairs, g, s}, new Scalar(Float.NEGATIVE_INFINITY));
         MemorySegment qs = segment(qc, qc.numel());
         MemorySegment ks = segment(k, (pairs - 1) * kStride + (long) s * d);
         MemorySegment ss = segment(scores, scores.numel());
         float scale = (float) (1.0 / Math.sqrt(d));
-        split(pairs, (from, to) -> VectorKernels.scores(qs, ks, ss, from, to, g, s, d, kStride, scale));
+        split(pairs, (from, to) -> VectorKernels.scores(qs, ks, ss, from, to, g, s, d, kStride, scale,
+                spanFrom, spanTo, kv));
         if (bias != null) {
             scores.add_(bias);
         }
@@ -118,8 +132,24 @@ final class DecodeAttention {
         MemorySegment ps = segment(probs, probs.numel());
         MemorySegment vs = segment(v, (pairs - 1) * vStride + (long) s * d);
         MemorySegment os = segment(out, out.numel());
-        split(pairs, (from, to) -> VectorKernels.weightedValues(ps, vs, os, from, to, g, s, d, vStride));
+        split(pairs, (from, to) -> VectorKernels.weightedValues(ps, vs, os, from, to, g, s, d, vStride,
+                spanFrom, spanTo, kv));
         return out;
+    }
+
+    private static void checkSpans(int[] from, int[] to, long rows, long keys) {
+        if (from == null && to == null) {
+            return;
+        }
+        if (from == null || to == null || from.length != rows || to.length != rows) {
+            throw new IllegalArgumentException("spans need a start and an end for each of " + rows + " rows");
+        }
+        for (int r = 0; r < rows; r++) {
+            if (from[r] < 0 || from[r] > to[r] || to[r] > keys) {
+                throw new IllegalArgumentException("span [" + from[r] + ", " + to[r] + ") of row " + r
+                        + " is outside " + keys + " keys");
+            }
+        }
     }
 
     private static MemorySegment segment(Tensor t, long floats) {

@@ -495,7 +495,8 @@ public final class LlamaModel implements AutoCloseable {
         qh = qh.to(at);
         kh = kh.to(at);
         vh = vh.to(at);
-        Tensor att = explicit ? Attention.explicit(qh, kh, vh, mask)
+        Tensor att = explicit ? Attention.explicit(qh, kh, vh, mask, cache == null ? null : cache.spanFrom(),
+                cache == null ? null : cache.spanTo())
                 : Attention.fused(qh, kh, vh, mask, mask == null && t > 1);
         Tensor merged = att.transpose(1, 2).reshape(b, t, q).to(precision.scalarType());
         Tensor o = project(merged, w.wOT());

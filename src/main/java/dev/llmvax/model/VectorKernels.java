@@ -30,20 +30,26 @@ final class VectorKernels {
 
     /**
      * {@code scores[p][g][s] = scale * q[p][g] . k[p][s]} for pairs {@code [from, to)}; scores are
-     * {@code (pairs, G, S)} contiguous.
+     * {@code (pairs, G, S)} contiguous. With spans, a pair of row r takes keys {@code [spanFrom[r], spanTo[r])}
+     * only and leaves its other scores as they were.
+     *
+     * @param spanFrom per row, or null for all S keys of every pair
+     * @param kvHeads  pairs per row, to find a pair's row
      */
     static void scores(MemorySegment q, MemorySegment k, MemorySegment scores, int from, int to, int g, int s,
-                       int d, long pairStride, float scale) {
+                       int d, long pairStride, float scale, int[] spanFrom, int[] spanTo, int kvHeads) {
         long row = d * 4L;
         int step = SPECIES.length();
         for (int p = from; p < to; p++) {
             long kBase = p * pairStride * 4;
+            int lo = spanFrom == null ? 0 : spanFrom[p / kvHeads];
+            int hi = spanTo == null ? s : spanTo[p / kvHeads];
             for (int h = 0; h < g; h++) {
                 long qRow = ((long) p * g + h) * row;
                 long out = ((long) p * g + h) * s * 4L;
-                int j = 0;
+                int j = lo;
                 // four keys at a time: each query load feeds four independent FMA chains
-                for (; j + 4 <= s; j += 4) {
+                for (; j + 4 <= hi; j += 4) {
                     long k0 = kBase + j * row;
                     FloatVector a0 = FloatVector.zero(SPECIES);
                     FloatVector a1 = a0;
@@ -63,7 +69,7 @@ final class VectorKernels {
                     scores.set(F32, o + 8, a2.reduceLanes(VectorOperators.ADD) * scale);
                     scores.set(F32, o + 12, a3.reduceLanes(VectorOperators.ADD) * scale);
                 }
-                for (; j < s; j++) {
+                for (; j < hi; j++) {
                     long kRow = kBase + j * row;
                     FloatVector a = FloatVector.zero(SPECIES);
                     for (int c = 0; c < d; c += step) {
@@ -79,15 +85,19 @@ final class VectorKernels {
 
     /**
      * {@code out[p][g] = sum_s probs[p][g][s] * v[p][s]} for pairs {@code [from, to)}; probs are
-     * {@code (pairs, G, S)} and out {@code (pairs, G, D)}, both contiguous.
+     * {@code (pairs, G, S)} and out {@code (pairs, G, D)}, both contiguous. With spans, the sum runs over a
+     * row's span only: the probabilities outside it must be zero (and the values there finite), so the result
+     * is the same.
      */
     static void weightedValues(MemorySegment probs, MemorySegment v, MemorySegment out, int from, int to, int g,
-                               int s, int d, long pairStride) {
+                               int s, int d, long pairStride, int[] spanFrom, int[] spanTo, int kvHeads) {
         long row = d * 4L;
         int step = SPECIES.length();
         long block = 4L * step * 4; // four vectors of output accumulate in registers at a time
         for (int p = from; p < to; p++) {
             long vBase = p * pairStride * 4;
+            int lo = spanFrom == null ? 0 : spanFrom[p / kvHeads];
+            int hi = spanTo == null ? s : spanTo[p / kvHeads];
             for (int h = 0; h < g; h++) {
                 long pRow = ((long) p * g + h) * s * 4L;
                 long oRow = ((long) p * g + h) * row;
@@ -98,7 +108,7 @@ final class VectorKernels {
                     FloatVector a2 = a0;
                     FloatVector a3 = a0;
                     long vb = SPECIES.vectorByteSize();
-                    for (int j = 0; j < s; j++) {
+                    for (int j = lo; j < hi; j++) {
                         FloatVector w = FloatVector.broadcast(SPECIES, probs.get(F32, pRow + j * 4L));
                         long at = vBase + j * row + c;
                         a0 = FloatVector.fromMemorySegment(SPECIES, v, at, ORDER).fma(w, a0);
@@ -113,7 +123,7 @@ final class VectorKernels {
                 }
                 for (; c < row; c += SPECIES.vectorByteSize()) { // head dims that are not a multiple of four vectors
                     FloatVector a = FloatVector.zero(SPECIES);
-                    for (int j = 0; j < s; j++) {
+                    for (int j = lo; j < hi; j++) {
                         FloatVector w = FloatVector.broadcast(SPECIES, probs.get(F32, pRow + j * 4L));
                         a = FloatVector.fromMemorySegment(SPECIES, v, vBase + j * row + c, ORDER).fma(w, a);
                     }

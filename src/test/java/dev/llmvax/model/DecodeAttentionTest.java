@@ -61,6 +61,54 @@ class DecodeAttentionTest {
         }
     }
 
+    /** Spans give what their mask gives, and the keys and values outside them are never read. */
+    @ParameterizedTest
+    @CsvSource({"4, 3, 3, 17, 8", "3, 1, 2, 9, 3", "2, 2, 1, 5, 4"})
+    void spansMatchTheirMaskAndReadNothingOutside(int b, int kv, int g, int s, int vectors) {
+        try (PointerScope scope = new PointerScope(); InferenceMode mode = new InferenceMode()) {
+            torch.manual_seed(b * 10 + s);
+            int d = vectors * VectorKernels.lanes();
+            Tensor kCache = torch.randn(b, kv, 24, d);
+            Tensor vCache = torch.randn(b, kv, 24, d);
+            Tensor k = kCache.narrow(2, 0, s);
+            Tensor v = vCache.narrow(2, 0, s);
+            Tensor q = torch.randn(b, kv * g, 1, d);
+            int[] from = new int[b];
+            int[] to = new int[b];
+            Tensor allowed = torch.zeros(b, 1, 1, s).to(ScalarType.Bool);
+            for (int r = 0; r < b; r++) { // spans that start and end at different keys, one covering all
+                from[r] = r == 0 ? 0 : Math.min(r, s - 1);
+                to[r] = r == 0 ? s : Math.max(from[r] + 1, s - 2 * r);
+                allowed.select(0, r).narrow(-1, from[r], to[r] - from[r]).fill_(new Scalar(1));
+            }
+            Tensor bias = Attention.additiveMask(allowed.logical_not().unsqueeze(1), kv, g, ScalarType.Float);
+            Tensor expected = DecodeAttention.attend(q, k, v, bias);
+            Tensor spanned = DecodeAttention.attend(q, k, v, bias, from, to);
+            assertThat(maxDiff(spanned, expected)).isLessThan(1e-6);
+            // NaN outside every span: a key or value read there would turn the result into NaN
+            for (int r = 0; r < b; r++) {
+                for (Tensor t : new Tensor[] {kCache, vCache}) {
+                    t.select(0, r).narrow(1, 0, from[r]).fill_(new Scalar(Float.NaN));
+                    t.select(0, r).narrow(1, to[r], 24 - to[r]).fill_(new Scalar(Float.NaN));
+                }
+            }
+            assertThat(maxDiff(DecodeAttention.attend(q, k, v, bias, from, to), expected)).isLessThan(1e-6);
+        }
+    }
+
+    @Test
+    void spansMustFitTheKeys() {
+        try (PointerScope scope = new PointerScope(); InferenceMode mode = new InferenceMode()) {
+            int d = 2 * VectorKernels.lanes();
+            Tensor q = torch.randn(2, 6, 1, d);
+            Tensor k = torch.randn(2, 3, 5, d);
+            assertThatThrownBy(() -> DecodeAttention.attend(q, k, k, null, new int[] {0, 0}, new int[] {5, 6}))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("span [0, 6) of row 1");
+            assertThatThrownBy(() -> DecodeAttention.attend(q, k, k, null, new int[] {0}, new int[] {5}))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("each of 2 rows");
+        }
+    }
+
     @Test
     void refusesWhatItCannotRead() {
         try (PointerScope scope = new PointerScope(); InferenceMode mode = new InferenceMode()) {
