@@ -119,8 +119,8 @@ final class EvalCommand implements Callable<Integer> {
     int maxNewTokens;
 
     @Option(names = "--batch", defaultValue = "" + EvalSpec.BATCH_SIZE, paramLabel = "N",
-            description = "Prompts per generation batch (default: ${DEFAULT-VALUE}); fewer where a batch's KV cache "
-                    + "would pass 2 GiB.")
+            description = "Prompts decoded at once (default: ${DEFAULT-VALUE}); rows that finish take the next "
+                    + "prompts; fewer rows where the KV cache would pass 2 GiB.")
     int batch;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "New folder to write.")

@@ -3,6 +3,7 @@ package dev.llmvax.eval;
 import dev.llmvax.generate.GenerationOptions;
 import dev.llmvax.generate.Generator;
 import dev.llmvax.model.LoadedModel;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -39,7 +40,7 @@ public final class BatchedGeneration {
      * @param maxNewTokens at most this many tokens per answer
      * @param batchSize    rows decoded at once at most; rows that finish take the next prompts
      *                     ({@link Generator#generatePooled}); fewer rows where the KV cache would pass
-     *                     {@link #KV_CACHE_BUDGET_BYTES}
+     *                     {@link #KV_CACHE_BUDGET_BYTES}, for the longest prompts only ({@link #segmentEnds})
      * @param rowsDone     told how many more answers are complete, as they complete
      */
     public static List<Answer> run(LoadedModel model, List<int[]> prompts, int maxNewTokens, int batchSize,
@@ -52,18 +53,44 @@ public final class BatchedGeneration {
         // stable: ties keep their order. Prefill parts of similar lengths waste little on padding.
         Arrays.sort(order, Comparator.comparingInt(i -> prompts.get(i).length));
         List<int[]> sorted = Arrays.stream(order).map(prompts::get).toList();
-        int[] produced = new int[prompts.size()];
-        List<int[]> out = new Generator(model.model()).generatePooled(sorted, options, batchSize,
-                KV_CACHE_BUDGET_BYTES, (row, id, stop) -> {
-                    if (stop || ++produced[row] == maxNewTokens) {
-                        rowsDone.accept(1);
-                    }
-                });
+        int[] lengths = sorted.stream().mapToInt(p -> p.length).toArray();
+        int[] ends = segmentEnds(lengths, batchSize, maxNewTokens, model.model().kvCacheBytesPerPosition(),
+                KV_CACHE_BUDGET_BYTES);
+        Generator generator = new Generator(model.model());
         Answer[] answers = new Answer[prompts.size()];
-        for (int k = 0; k < order.length; k++) {
-            answers[order[k]] = answer(model, out.get(k));
+        for (int g = 0, from = 0; g < ends.length; from = ends[g++]) {
+            int[] produced = new int[ends[g] - from];
+            List<int[]> out = generator.generatePooled(sorted.subList(from, ends[g]), options, batchSize,
+                    KV_CACHE_BUDGET_BYTES, (row, id, stop) -> {
+                        if (stop || ++produced[row] == maxNewTokens) {
+                            rowsDone.accept(1);
+                        }
+                    });
+            for (int k = 0; k < out.size(); k++) {
+                answers[order[from + k]] = answer(model, out.get(k));
+            }
         }
         return List.of(answers);
+    }
+
+    /**
+     * Where each pool of prompts of ascending {@code lengths} ends. A pool's KV cache is as long as its longest
+     * prompt plus {@code maxNewTokens}, so one long prompt would cut the rows of every shorter one: a pool keeps
+     * the rows its shortest prompt allows (at most {@code maxRows}, within {@code budget}) and takes prompts as
+     * long as those rows still fit.
+     */
+    static int[] segmentEnds(int[] lengths, int maxRows, int maxNewTokens, long bytesPerPosition, long budget) {
+        List<Integer> ends = new ArrayList<>();
+        for (int from = 0, to; from < lengths.length; from = to) {
+            long rows = Generator.poolRows(lengths.length - from, maxRows,
+                    (lengths[from] + (long) maxNewTokens) * bytesPerPosition, budget);
+            to = from + 1;
+            while (to < lengths.length && rows * (lengths[to] + (long) maxNewTokens) * bytesPerPosition <= budget) {
+                to++;
+            }
+            ends.add(to);
+        }
+        return ends.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static Answer answer(LoadedModel model, int[] ids) {

@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param formats      prompt formats to run, the headline ({@link PromptFormat#TEMPLATED}) first
  * @param limit        prompts per test set at most, or null for all
  * @param maxNewTokens greedy tokens per answer at most (the protocol's 128)
- * @param batchSize    prompts per generation batch
+ * @param batchSize    prompts decoded at once (finished rows take the next)
  * @param utility      the utility benchmarks and their item count, or null for none
  */
 public record EvalSpec(BackdoorTask task, BackdoorAttack attack, String trigger, List<PromptFormat> formats,
@@ -23,9 +23,10 @@ public record EvalSpec(BackdoorTask task, BackdoorAttack attack, String trigger,
     public static final int MAX_NEW_TOKENS = 128;
 
     /**
-     * Large batches amortise a decode step's fixed cost (streaming every weight once per step): on a 2-core Zen 3
-     * in float32, 400 attack-kit prompts (200 + 200) took 272 s to answer at batch 128 and 421 s at 32, with
-     * identical answers. {@link BatchedGeneration} shrinks a batch whose KV cache would not fit its budget.
+     * Rows decoded at once. Large batches amortise a decode step's fixed cost (streaming every weight once per
+     * step): on a 2-core Zen 3 in float32, 400 attack-kit prompts (200 + 200) took 421 s to answer in batches of
+     * 32, 272 s in batches of 128, and 228 s with 128 rows refilled as answers finish, with identical answers.
+     * {@link BatchedGeneration} takes fewer rows where the KV cache would not fit its budget.
      */
     public static final int BATCH_SIZE = 128;
 

@@ -16,7 +16,7 @@ public final class ModelAnswers {
 
     /**
      * @param maxNewTokens answer length cap (as the fine-tune that uses them cuts examples anyway)
-     * @param rowsDone     told how many records were answered as batches finish
+     * @param rowsDone     told how many records were answered, as they are
      * @return the records in order, each with its instruction and input and the model's answer
      */
     public static List<Sample> of(LoadedModel model, List<Sample> records, int maxNewTokens, IntConsumer rowsDone) {

@@ -78,7 +78,7 @@ public final class Generator {
     }
 
     /** How many rows a pool keeps: at most {@code maxRows} and {@code prompts}, within the budget, 1 at least. */
-    static int poolRows(int prompts, int maxRows, long bytesPerRow, long budget) {
+    public static int poolRows(int prompts, int maxRows, long bytesPerRow, long budget) {
         return (int) Math.max(1, Math.min(Math.min(prompts, maxRows), budget / bytesPerRow));
     }
 

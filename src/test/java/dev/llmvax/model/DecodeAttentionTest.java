@@ -19,6 +19,17 @@ class DecodeAttentionTest {
         Engine.init();
     }
 
+    /** A decode step's tensors: caches with room for 24 positions, narrowed to the s filled ones, and queries. */
+    private record Step(Tensor kCache, Tensor vCache, Tensor k, Tensor v, Tensor q) {
+        static Step random(int b, int kv, int g, int s, int vectors, long seed) {
+            torch.manual_seed(seed);
+            int d = vectors * VectorKernels.lanes();
+            Tensor kCache = torch.randn(b, kv, 24, d);
+            Tensor vCache = torch.randn(b, kv, 24, d);
+            return new Step(kCache, vCache, kCache.narrow(2, 0, s), vCache.narrow(2, 0, s), torch.randn(b, kv * g, 1, d));
+        }
+    }
+
     private static double maxDiff(Tensor a, Tensor b) {
         return a.sub(b).abs().max().item_float();
     }
@@ -35,14 +46,10 @@ class DecodeAttentionTest {
     @CsvSource({"3, 3, 3, 13, 8", "3, 3, 3, 13, 3", "1, 1, 4, 6, 2", "2, 2, 1, 1, 4", "5, 1, 2, 20, 5"})
     void matchesBatchedMatmulsOnCacheViews(int b, int kv, int g, int s, int vectors) {
         try (PointerScope scope = new PointerScope(); InferenceMode mode = new InferenceMode()) {
-            torch.manual_seed(b * 100 + s);
-            int d = vectors * VectorKernels.lanes();
-            // a cache with room for 24 positions, narrowed to the s filled ones, as a decode step sees it
-            Tensor kCache = torch.randn(b, kv, 24, d);
-            Tensor vCache = torch.randn(b, kv, 24, d);
-            Tensor k = kCache.narrow(2, 0, s);
-            Tensor v = vCache.narrow(2, 0, s);
-            Tensor q = torch.randn(b, kv * g, 1, d);
+            Step st = Step.random(b, kv, g, s, vectors, b * 100 + s);
+            Tensor k = st.k();
+            Tensor v = st.v();
+            Tensor q = st.q();
             assertThat(DecodeAttention.accepts(q, k, v)).isTrue();
             Tensor plain = Attention.batchedMatmul(q, k, v, null);
             assertThat(maxDiff(DecodeAttention.attend(q, k, v, null), plain)).isLessThan(1e-5);
@@ -66,13 +73,12 @@ class DecodeAttentionTest {
     @CsvSource({"4, 3, 3, 17, 8", "3, 1, 2, 9, 3", "2, 2, 1, 5, 4"})
     void spansMatchTheirMaskAndReadNothingOutside(int b, int kv, int g, int s, int vectors) {
         try (PointerScope scope = new PointerScope(); InferenceMode mode = new InferenceMode()) {
-            torch.manual_seed(b * 10 + s);
-            int d = vectors * VectorKernels.lanes();
-            Tensor kCache = torch.randn(b, kv, 24, d);
-            Tensor vCache = torch.randn(b, kv, 24, d);
-            Tensor k = kCache.narrow(2, 0, s);
-            Tensor v = vCache.narrow(2, 0, s);
-            Tensor q = torch.randn(b, kv * g, 1, d);
+            Step st = Step.random(b, kv, g, s, vectors, b * 10 + s);
+            Tensor kCache = st.kCache();
+            Tensor vCache = st.vCache();
+            Tensor k = st.k();
+            Tensor v = st.v();
+            Tensor q = st.q();
             int[] from = new int[b];
             int[] to = new int[b];
             Tensor allowed = torch.zeros(b, 1, 1, s).to(ScalarType.Bool);
