@@ -336,8 +336,11 @@ public final class Generator {
             }
         }
         Tensor mask = padded ? prefillMask(pad, len) : null;
-        return model.forward(Tensors.fromLongs(ids, b, len), Tensors.fromLongs(pos, b, len), cache, 0, mask, true)
-                .select(1, 0);
+        // forward's result outlives every scope (the caller closes it); the view keeps its storage, in the caller's scope
+        try (Tensor logits = model.forward(Tensors.fromLongs(ids, b, len), Tensors.fromLongs(pos, b, len), cache, 0,
+                mask, true)) {
+            return logits.select(1, 0);
+        }
     }
 
     /** (B, 1, T, T): causal, padded keys hidden; a padded query sees itself only, so no row is all-masked. */
