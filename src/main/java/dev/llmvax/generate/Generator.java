@@ -15,9 +15,10 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Batched generation with a KV cache. Prompts of different lengths are left-padded so that every row's next
- * token sits at the same cache position; padded keys are masked out and positions count from each row's
- * first real token, so a padded row computes what it would alone.
+ * Batched generation with a KV cache. Prompts are prefilled in parts, each left-padded to its own longest
+ * prompt, and rows refilled mid-generation start afresh at slot 0, so rows end at different cache slots: each
+ * row keeps its own span ({@code lo}, {@code end}), padded and foreign keys are masked out, and positions count
+ * from each row's first real token, so every row computes what its prompt would alone.
  */
 public final class Generator {
     /**
